@@ -1,0 +1,27 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzDomainURL checks that domain URL validation never panics and never echoes a value that
+// may hold credentials (anything with '@').
+func FuzzDomainURL(f *testing.F) {
+	for _, s := range []string{"https://acme.atlassian.net", "acme.atlassian.net", "https://u:p@acme", "ftp://x",
+		"https://", "http://[::1]:8080/wiki", "https://acme.atlassian.net/?q#f", "%zz://x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		err := checkDomainURL(raw)
+		if err == nil {
+			if strings.Contains(raw, "@") || strings.ContainsAny(raw, " \t\n?#") {
+				t.Fatalf("accepted %q", raw)
+			}
+			return
+		}
+		if strings.Contains(raw, "@") && err.Error() != atSign {
+			t.Fatalf("a value with '@' must get the fixed message that never echoes it, got: %v", err)
+		}
+	})
+}
