@@ -9,6 +9,6 @@ ARG VERSION=dev
 RUN scripts/build.sh /out/baton-confluence "${VERSION}"
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/baton-confluence /usr/local/bin/baton-confluence
+COPY --from=build /out/baton-confluence /baton-confluence
 USER 65532:65532
-ENTRYPOINT ["/usr/local/bin/baton-confluence"]
+ENTRYPOINT ["/baton-confluence"]
