@@ -85,6 +85,26 @@ func userCases() []methodCase {
 			require.Equal(t, "application/json", r.Header.Get("Content-Type"))
 		},
 		errStatus: 400, errBody: `{"errors":[{"status":400,"code":"INVALID_REQUEST_PARAMETER","title":"Invalid accountIds","detail":"too many"}]}`, sentinel: ErrBadRequest, errMsg: "Invalid accountIds: too many",
+	}, {
+		name: "Users.MemberOf", route: "GET /wiki/rest/api/user/memberof", status: 200,
+		body: `{"results":[{"type":"group","name":"admins","id":"g-1"}],"start":5,"limit":200,"size":1,"_links":{"next":"/rest/api/user/memberof?accountId=qm%3A1%3A2&start=6"}}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			g, resp, err := c.Users.MemberOf(ctx, "qm:1:2", &ListOptions{Start: 5})
+			if err != nil {
+				return nil, err
+			}
+			return []any{g, resp}, nil
+		},
+		check: func(t *testing.T, got any, r *http.Request, _ []byte) {
+			groups, resp := got.([]any)[0].([]Group), got.([]any)[1].(*Response)
+			require.Equal(t, []Group{{Type: "group", Name: "admins", ID: "g-1"}}, groups)
+			require.Equal(t, 6, resp.NextStart)
+			q := r.URL.Query()
+			require.Equal(t, "qm:1:2", q.Get("accountId"))
+			require.Equal(t, "5", q.Get("start"))
+			require.Equal(t, "200", q.Get("limit"))
+		},
+		errStatus: 404, errBody: v1NotFound, sentinel: ErrNotFound, errMsg: "No such thing",
 	}}
 }
 

@@ -105,6 +105,33 @@ func (s *UsersService) SearchAll(ctx context.Context, cql string, opts *UserSear
 	})
 }
 
+// MemberOf returns one page of the groups the user with accountID belongs to
+// (GET /wiki/rest/api/user/memberof?accountId=; 200 per page by default). A cheap membership
+// check before changing a group.
+func (s *UsersService) MemberOf(ctx context.Context, accountID string, opts *ListOptions) ([]Group, *Response, error) {
+	if accountID == "" {
+		return nil, nil, fmt.Errorf("list groups of user: account id is empty")
+	}
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	q := url.Values{"accountId": {accountID}}
+	return getV1List[Group](ctx, s.client, "/wiki/rest/api/user/memberof", q, o, DefaultGroupsLimit, 0)
+}
+
+// AllMemberOf walks every page of the groups the user with accountID belongs to.
+func (s *UsersService) AllMemberOf(ctx context.Context, accountID string, opts *ListOptions) iter.Seq2[Group, error] {
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	return allByStart(o.Start, func(start int) ([]Group, *Response, error) {
+		o.Start = start
+		return s.MemberOf(ctx, accountID, &o)
+	})
+}
+
 // bulkRequest is the body of users-bulk.
 type bulkRequest struct {
 	AccountIDs []string `json:"accountIds"`

@@ -112,6 +112,22 @@ func (s *Store) LatestUnfinishedSync(ctx context.Context, syncType string, maxAg
 	return r, nil
 }
 
+// LatestFinishedSync returns the most recently finished sync of syncType, or nil when there is
+// none (a partial sync names it as its parent).
+func (s *Store) LatestFinishedSync(ctx context.Context, syncType string) (*SyncRun, error) {
+	var r *SyncRun
+	err := s.read(ctx, []string{"v1_sync_runs"}, func(db *sql.DB) error {
+		var err error
+		r, err = querySyncRun(ctx, db,
+			"WHERE ended_at IS NOT NULL AND sync_type = ? ORDER BY ended_at DESC, sync_id DESC LIMIT 1", syncType)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find finished %s sync: %w", syncType, err)
+	}
+	return r, nil
+}
+
 // StartSync inserts a new sync run (KSUID id, started now, empty token, grants_backfilled = 1).
 // An empty syncType means full.
 func (s *Store) StartSync(ctx context.Context, syncType, parentSyncID string) (*SyncRun, error) {
