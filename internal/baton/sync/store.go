@@ -12,6 +12,7 @@ import (
 // storage is the part of *c1z.Store the engine uses.
 type storage interface {
 	LatestUnfinishedSync(ctx context.Context, syncType string, maxAge time.Duration) (*c1z.SyncRun, error)
+	LatestFinishedSync(ctx context.Context, syncType string) (*c1z.SyncRun, error)
 	StartSync(ctx context.Context, syncType, parentSyncID string) (*c1z.SyncRun, error)
 	Checkpoint(ctx context.Context, syncID, token string) error
 	MarkSupportsDiff(ctx context.Context, syncID string) error
@@ -32,24 +33,9 @@ type storage interface {
 
 var _ storage = (*c1z.Store)(nil)
 
-// latestFinished is implemented by stores that can name their latest finished sync of a type
-// (the parent of a partial sync).
-type latestFinished interface {
-	LatestFinishedSync(ctx context.Context, syncType string) (*c1z.SyncRun, error)
-}
-
-// parentForPartial returns the id of the latest finished full sync, or "" when the store
-// cannot tell or holds none.
+// parentForPartial returns the id of the latest finished full sync, or "" when there is none.
 func (e *engine) parentForPartial(ctx context.Context) (string, error) {
-	var st storage = e.store
-	if sh, ok := st.(shielded); ok {
-		st = sh.storage
-	}
-	lf, ok := st.(latestFinished)
-	if !ok {
-		return "", nil
-	}
-	run, err := lf.LatestFinishedSync(ctx, TypeFull)
+	run, err := e.store.LatestFinishedSync(ctx, TypeFull)
 	if err != nil || run == nil {
 		return "", err
 	}
