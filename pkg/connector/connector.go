@@ -177,3 +177,13 @@ func (c *Connector) validateRBAC(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Capabilities returns what the connector advertises. It needs no configuration and makes no
+// request (the `capabilities` command runs without credentials).
+func Capabilities(ctx context.Context) (*v2.ConnectorCapabilities, error) {
+	c, err := New(ctx, config.Config{DomainURL: "https://example.atlassian.net", Username: "capabilities", APIKey: "unused"})
+	if err != nil {
+		return nil, err
+	}
+	return connectorbuilder.Capabilities(ctx, c)
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 
@@ -62,4 +63,20 @@ func (f *Factory) lookupEnv(key string) (string, bool) {
 		return "", false
 	}
 	return f.LookupEnv(key)
+}
+
+type ioKey struct{}
+
+// WithIO returns a context carrying the command's streams.
+func WithIO(ctx context.Context, s *IOStreams) context.Context {
+	return context.WithValue(ctx, ioKey{}, s)
+}
+
+// IOFrom returns the streams of the running command (the process's when there is none), so
+// App.Run can print results where tests can read them.
+func IOFrom(ctx context.Context) *IOStreams {
+	if s, ok := ctx.Value(ioKey{}).(*IOStreams); ok && s != nil {
+		return s
+	}
+	return SystemIO()
 }

@@ -138,7 +138,7 @@ func setup(cmd *cobra.Command, f *Factory, app App, fields []field.Field, rels [
 	for _, w := range cfg.warnings {
 		logger.Warn(w)
 	}
-	cmd.SetContext(WithConfig(logging.With(ctx, logger), cfg))
+	cmd.SetContext(WithIO(WithConfig(logging.With(ctx, logger), cfg), f.IOStreams))
 	return nil
 }
 
