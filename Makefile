@@ -25,7 +25,7 @@ vet: ## go vet
 	$(GO) vet ./...
 
 lint: vet ## golangci-lint (installed on demand into ./bin)
-	@test -x bin/golangci-lint || GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@latest
+	@test -x bin/golangci-lint || GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 	bin/golangci-lint run ./...
 
 generate: ## regenerate protobuf Go code (needs protoc: apt-get install protobuf-compiler)
