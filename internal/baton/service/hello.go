@@ -92,8 +92,21 @@ func (r *runner) startupHello(ctx context.Context) error {
 	_, err := r.client.Hello(ctx, r.helloRequest(""),
 		retry.WithMax(^uint(0)), retry.WithBackoff(backoff), retry.WithRetriable(retriable))
 	if err != nil {
-		return fmt.Errorf("startup hello: %w", err)
+		return fmt.Errorf("startup hello: %s%w", credentialsHint(err), err)
 	}
 	log.Info("connected to ConductorOne", zap.String("host_id", r.hostID))
 	return nil
+}
+
+// credentialsHint tells the operator what to fix when ConductorOne refused the client
+// credentials ("" for other errors). It names the settings, never their values.
+func credentialsHint(err error) string {
+	switch status.Code(err) {
+	case codes.Unauthenticated:
+		return "ConductorOne rejected the client credentials; check --client-id and --client-secret " +
+			"(BATON_CLIENT_ID, BATON_CLIENT_SECRET): "
+	case codes.PermissionDenied:
+		return "ConductorOne denied this client; check that the connector's client id is still enabled: "
+	}
+	return ""
 }

@@ -65,6 +65,7 @@ func TestBadCredentialsExit16(t *testing.T) {
 	require.Equal(t, 16, ExitCode(err))
 	require.Contains(t, err.Error(), "startup hello")
 	require.Contains(t, err.Error(), "get token: 401 Unauthorized")
+	require.Contains(t, err.Error(), "ConductorOne rejected the client credentials; check --client-id and --client-secret")
 	secret := h.cfg.ClientSecret
 	require.NotContains(t, err.Error(), secret[strings.LastIndex(secret, ":")+1:])
 	require.Empty(t, h.sleep.durations(), "Unauthenticated is not retried")

@@ -151,6 +151,7 @@ func (r *runner) drain(ctx context.Context) {
 	go func() { r.tasks.Wait(); close(done) }()
 	grace := r.cfg.ShutdownGrace
 	margin := min(grace/5, shutdownMargin)
+	log.Info("shutting down; waiting for running tasks", zap.Int("running_tasks", len(r.slots)), zap.Duration("grace", grace))
 	if r.waitFor(done, grace-margin) {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -153,6 +154,10 @@ func (b *batonService) FinishTask(_ context.Context, req *batonv1.BatonServiceFi
 	}
 	t.rec.Finished = true
 	t.rec.Finish = proto.Clone(req).(*batonv1.BatonServiceFinishTaskRequest)
+	t.rec.FinishJSON = nil
+	if raw, err := protojson.Marshal(req); err == nil {
+		t.rec.FinishJSON = raw
+	}
 	t.rec.Code, t.rec.Message = req.GetStatus().GetCode(), req.GetStatus().GetMessage()
 	if s := req.GetSuccess(); s != nil {
 		t.rec.Result = "success"

@@ -2,6 +2,7 @@ package c1fake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -60,6 +61,10 @@ type TaskRecord struct {
 	Heartbeats   int                                    `json:"heartbeats"`
 	FinishCalls  int                                    `json:"finish_calls"`
 	Finish       *batonv1.BatonServiceFinishTaskRequest `json:"-"`
+	// FinishJSON is Finish as protojson, so the printed summary carries everything the
+	// connector reported (status details, annotations, the response); empty when the request
+	// holds an Any of a type this binary does not know.
+	FinishJSON json.RawMessage `json:"finish,omitempty"`
 }
 
 // UploadRecord is one UploadAsset stream.
