@@ -38,7 +38,7 @@ tidy-check: ## fail if go.mod/go.sum are not tidy
 	$(GO) mod tidy -diff
 
 bench: ## end-to-end benchmark table (medium, large, rate-limited) plus hot-path micro-benchmarks
-	scripts/bench.sh
+	scripts/bench.sh $(BENCH_ARGS)
 
 faults: ## fault matrix at medium size
 	BATON_FAULTS_SIZE=medium $(GO) test -count=1 -timeout 30m -run TestFault ./test/faults/

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -49,7 +50,7 @@ func NewClient(domainURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := settings{sleep: sleepContext, jitter: defaultJitter, maxConcurrency: DefaultMaxConcurrency,
+	s := settings{sleep: sleepContext, now: time.Now, jitter: defaultJitter, maxConcurrency: DefaultMaxConcurrency,
 		timeout: DefaultTimeout, userAgent: DefaultUserAgent}
 	for _, opt := range opts {
 		if opt == nil {
@@ -89,6 +90,7 @@ func newTransport(s *settings, policy RetryPolicy) *transport {
 		policy:  policy,
 		timeout: s.timeout,
 		sleep:   s.sleep,
+		now:     s.now,
 		jitter:  s.jitter,
 		observe: observe,
 		pace:    newPacer(),

@@ -24,11 +24,25 @@
 // on 429, 5xx, transport errors, truncated bodies and malformed JSON, honouring Retry-After and
 // Beta-Retry-After (seconds or HTTP-date) and otherwise backing off exponentially with full jitter
 // up to a cap (see RetryPolicy). A plain POST is retried only on 429, which the server sends before
-// doing any work. An adaptive (AIMD) limiter bounds the requests in flight: it halves on a 429, on
-// X-RateLimit-NearLimit: true or on a low X-RateLimit-Remaining, and grows by one after a run of
-// successes, up to WithMaxConcurrency. The same signals also make the client pace its requests.
-// An optional client-side token bucket comes from WithRequestRate. Every wait respects the
-// context and goes through the sleep function set by WithSleep.
+// doing any work. An optional client-side token bucket comes from WithRequestRate. Every wait
+// respects the context and goes through the sleep function set by WithSleep.
+//
+// # Rate limits
+//
+// An adaptive (AIMD) limiter bounds the requests in flight: it halves on a 429 and grows by one
+// after a run of successes, up to WithMaxConcurrency. A pacer spaces requests out from the first
+// sign of pressure: a 429, X-RateLimit-NearLimit: true, or an X-RateLimit-Remaining that is low
+// now or will be once the requests already on the wire land. When answers carry
+// X-RateLimit-Limit and X-RateLimit-Remaining, the client estimates the server's refill rate from
+// how Remaining moves against its own requests (or reads one from a distant X-RateLimit-Reset)
+// and paces to it, faster while the server's bucket holds more than 30% of its capacity and
+// slower as it empties, so the budget is used without being overrun; NearLimit is then left to
+// the pace and only a 429 lowers the concurrency, never below what the pace needs at the
+// observed round trip. The request that got a 429 always waits its Retry-After; the others wait
+// it out too until the refill rate is known, and afterwards go on at the lowered pace instead of
+// stalling together and then all resuming at once. Until the refill rate is known, or without
+// rate-limit headers, the pace is AIMD on the measured request rate and NearLimit also halves
+// the concurrency.
 //
 // # Errors
 //

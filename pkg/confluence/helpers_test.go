@@ -169,3 +169,11 @@ func setupServer(t testing.TB, mux *http.ServeMux, opts ...Option) *Client {
 	require.NoError(t, err)
 	return c
 }
+
+// withNow replaces the clock of pacing and Retry-After (tests only).
+func withNow(now func() time.Time) Option {
+	return func(s *settings) error {
+		s.now = now
+		return nil
+	}
+}

@@ -38,12 +38,31 @@ type aimdLimiter struct {
 	run        int
 	ceiling    int
 	probeFails int
+	floor      int // decreases stop here (setFloor)
 	waiters    []chan struct{}
 	onChange   func(limit int)
 }
 
 func newAIMDLimiter(maxInFlight int, onChange func(int)) *aimdLimiter {
-	return &aimdLimiter{max: maxInFlight, limit: maxInFlight, onChange: onChange}
+	return &aimdLimiter{max: maxInFlight, limit: maxInFlight, floor: 1, onChange: onChange}
+}
+
+// setFloor keeps the limit at n or more (at most max): the transport raises it while the pacer
+// knows the server's rate, so a halving never leaves too few requests in flight to reach it.
+func (l *aimdLimiter) setFloor(n int) {
+	l.mu.Lock()
+	n = min(max(n, 1), l.max)
+	l.floor = n
+	changed := l.limit < n
+	if changed {
+		l.limit = n
+		l.wakeLocked()
+	}
+	limit := l.limit
+	l.mu.Unlock()
+	if changed && l.onChange != nil {
+		l.onChange(limit)
+	}
 }
 
 // acquire blocks for a slot and returns the generation the slot was granted in. waited reports
@@ -129,7 +148,7 @@ func (l *aimdLimiter) decreaseLocked(gen uint64, remember bool) bool {
 		}
 		l.ceiling = l.limit
 	}
-	l.limit = max(1, l.limit/2)
+	l.limit = max(l.floor, l.limit/2)
 	l.gen++
 	l.run = 0
 	return true

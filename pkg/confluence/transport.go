@@ -37,6 +37,7 @@ type transport struct {
 	policy  RetryPolicy
 	timeout time.Duration
 	sleep   func(context.Context, time.Duration) error
+	now     func() time.Time
 	jitter  func() float64
 	observe func(Event)
 	slots   *aimdLimiter
@@ -92,13 +93,13 @@ func statusOf(r *http.Response) int {
 func (t *transport) attempt(req *http.Request, n int, honoured *time.Time) attemptResult {
 	ctx := req.Context()
 	path := req.URL.EscapedPath()
-	slotStart := time.Now()
+	slotStart := t.now()
 	gen, waited, err := t.slots.acquire(ctx)
 	if err != nil {
 		return attemptResult{err: err}
 	}
 	if waited {
-		t.observe(Event{Kind: EventWait, Method: req.Method, Path: path, Attempt: n, Duration: time.Since(slotStart), Reason: "concurrency slot"})
+		t.observe(Event{Kind: EventWait, Method: req.Method, Path: path, Attempt: n, Duration: t.now().Sub(slotStart), Reason: "concurrency slot"})
 	}
 	o := outcomeNeutral
 	defer func() { t.slots.release(gen, o) }()
@@ -114,43 +115,41 @@ func (t *transport) attempt(req *http.Request, n int, honoured *time.Time) attem
 		}
 	}
 	t.observe(Event{Kind: EventRequest, Method: req.Method, Path: path, Attempt: n})
-	start := time.Now()
+	start := t.now()
 	t.pace.started(start)
 	res := t.send(out)
-	if res.resp != nil {
+	ev := Event{Kind: EventResponse, Method: req.Method, Path: path, Attempt: n, Status: statusOf(res.resp), Duration: t.now().Sub(start), Err: res.err}
+	if res.resp == nil {
+		t.pace.failed()
+	} else {
 		res.resp.Request = req
-	}
-	ev := Event{Kind: EventResponse, Method: req.Method, Path: path, Attempt: n, Status: statusOf(res.resp), Duration: time.Since(start), Err: res.err}
-	if res.resp != nil {
 		ev.RateLimit = parseRateLimit(res.resp.Header)
+		o = t.pace.answer(start, res.resp.StatusCode, ev.RateLimit, t.now())
 		res.pauseUntil = t.pauseOnRetryAfter(res.resp)
-		pressure := t.pace.answer(start, res.resp.StatusCode, ev.RateLimit, time.Now())
-		switch {
-		case res.resp.StatusCode == http.StatusTooManyRequests:
-			o = outcomeTooMany
-		case pressure:
-			o = outcomeNearLimit
-		case res.resp.StatusCode < 500:
-			o = outcomeSuccess
-		}
+		t.slots.setFloor(t.pace.concurrencyFloor())
 	}
 	t.observe(ev)
 	return res
 }
 
-// pauseOnRetryAfter holds every request until a 429/503's Retry-After has passed (unless it is
-// beyond MaxRetryAfter, when callers get a *RateLimitError instead of waiting).
+// pauseOnRetryAfter holds requests until a 429/503's Retry-After has passed (unless it is
+// beyond MaxRetryAfter, when callers get a *RateLimitError instead of waiting). While the pace
+// comes from a measured refill rate, only the refused request waits out the Retry-After: the
+// others go on at the (lowered) pace, which keeps the budget in use instead of stalling every
+// worker for a whole second and then sending them all at once.
 func (t *transport) pauseOnRetryAfter(resp *http.Response) time.Time {
 	if !isRateLimitStatus(resp.StatusCode) {
 		return time.Time{}
 	}
-	now := time.Now()
+	now := t.now()
 	ra, ok := retryAfter(resp.Header, now)
 	if !ok || ra <= 0 || ra > t.policy.MaxRetryAfter {
 		return time.Time{}
 	}
 	end := now.Add(ra)
-	t.pace.pause(end)
+	if resp.StatusCode != http.StatusTooManyRequests || !t.pace.measuredPace() {
+		t.pace.pause(end)
+	}
 	return end
 }
 
@@ -174,18 +173,12 @@ func (t *transport) send(req *http.Request) attemptResult {
 }
 
 // waitTurn waits for a Retry-After pause set by another request, the client-side token bucket
-// and the pace.
+// and the pace. A pause that began while the request waited for its pace is waited out too,
+// and the pace reserved again after it, so the requests held by a pause leave it one by one.
 func (t *transport) waitTurn(req *http.Request, n int, honoured *time.Time) error {
 	ctx := req.Context()
-	now := time.Now()
-	if end := t.pace.pauseEnd(); end.After(*honoured) && end.After(now) {
-		if err := t.wait(req, n, end.Sub(now), "retry-after pause", nil); err != nil {
-			return err
-		}
-		*honoured = end
-	}
 	if t.bucket != nil {
-		r := t.bucket.ReserveN(time.Now(), 1)
+		r := t.bucket.ReserveN(t.now(), 1)
 		if !r.OK() {
 			return errors.New("client-side rate limit cannot admit a request")
 		}
@@ -193,12 +186,22 @@ func (t *transport) waitTurn(req *http.Request, n int, honoured *time.Time) erro
 			return err
 		}
 	}
-	if d, r := t.pace.reserve(time.Now()); r != nil {
-		if err := t.wait(req, n, d, "pace", r); err != nil {
-			return err
+	for {
+		if now, end := t.now(), t.pace.pauseEnd(); end.After(*honoured) && end.After(now) {
+			if err := t.wait(req, n, end.Sub(now), "retry-after pause", nil); err != nil {
+				return err
+			}
+			*honoured = end
+		}
+		if d, r := t.pace.reserve(t.now()); r != nil {
+			if err := t.wait(req, n, d, "pace", r); err != nil {
+				return err
+			}
+		}
+		if end := t.pace.pauseEnd(); !end.After(*honoured) || !end.After(t.now()) {
+			return ctx.Err()
 		}
 	}
-	return ctx.Err()
 }
 
 func (t *transport) wait(req *http.Request, n int, d time.Duration, reason string, r *rate.Reservation) error {
@@ -251,7 +254,7 @@ func (t *transport) decide(meta requestMeta, canRetry bool, attempt int, res att
 // serverWait uses Retry-After / Beta-Retry-After when present, else the backoff. A Retry-After above MaxRetryAfter ends the retries.
 func (t *transport) serverWait(resp *http.Response, backoff time.Duration) decision {
 	reason := fmt.Sprintf("status %d", resp.StatusCode)
-	ra, ok := retryAfter(resp.Header, time.Now())
+	ra, ok := retryAfter(resp.Header, t.now())
 	if !ok {
 		return decision{retry: true, wait: backoff, reason: reason + ", backoff"}
 	}

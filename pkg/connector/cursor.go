@@ -18,6 +18,7 @@ const (
 	maxCursorLen = 16 << 10 // bytes of a server cursor
 	maxOffset    = 1 << 30  // v1 start offsets
 	maxSeenRoles = 256      // role ids remembered by a role-assignment listing
+	maxPageSize  = 1000     // page size remembered by a search listing
 )
 
 // Phases of the user listing.
@@ -31,12 +32,14 @@ type token interface {
 	validate() error
 }
 
-// userToken pages the user listing: phase "search" walks search/user from Start; phase
-// "members" walks the group list page at Start, one batch of groups from Index.
+// userToken pages the user listing: phase "search" walks search/user from Start (Size is the
+// page size the server was seen to honour, 0 when not known: see searchBatch); phase "members"
+// walks the group list page at Start, one batch of groups from Index.
 type userToken struct {
 	Phase string `json:"phase"`
 	Start int    `json:"start,omitempty"`
 	Index int    `json:"index,omitempty"`
+	Size  int    `json:"size,omitempty"`
 }
 
 func (t userToken) validate() error {
@@ -44,6 +47,9 @@ func (t userToken) validate() error {
 	case phaseSearch, phaseMembers:
 	default:
 		return fmt.Errorf("unknown phase %q", t.Phase)
+	}
+	if t.Size < 0 || t.Size > maxPageSize {
+		return fmt.Errorf("page size %d out of range", t.Size)
 	}
 	return checkOffsets(t.Start, t.Index)
 }

@@ -45,6 +45,8 @@ func TestTokenRejects(t *testing.T) {
 		{"unknown phase", `{"phase":"later"}`, "unknown phase"},
 		{"negative start", `{"phase":"search","start":-1}`, "out of range"},
 		{"huge index", `{"phase":"members","index":99999999999}`, "invalid page token"},
+		{"negative page size", `{"phase":"search","size":-1}`, "page size -1 out of range"},
+		{"huge page size", `{"phase":"search","size":5000}`, "page size 5000 out of range"},
 		{"unknown field", `{"phase":"search","extra":1}`, "unknown field"},
 		{"trailing data", `{"phase":"search"} {}`, "trailing data"},
 		{"too long", `{"phase":"search","start":` + strings.Repeat("0", maxTokenLen) + `1}`, "bytes, at most"},

@@ -10,10 +10,12 @@
 //
 // Every syncer call makes one request, maps the answer with pure functions (the map_*.go files:
 // no context, no client) and returns the next page token, with three deliberate exceptions that
-// save requests: a page of the user search also looks up, with one users-bulk call, the status
-// of its accounts without operations; a page of the member phase of the user listing reads a
-// batch of groups' members concurrently; and the Grants of groups and role bindings are served
-// from what the listings already read (no request). Page tokens are typed structs encoded as
+// save requests or round trips: a List call of the user search reads a batch of search pages
+// (concurrently once the server is seen to honour the page size) and looks up, with one
+// users-bulk call per 250 accounts across the batch, the status of the accounts without
+// operations; a List call of the member phase of the user listing reads a batch of groups'
+// members concurrently; and the Grants of groups and role bindings are served from what the
+// listings already read (no request). Page tokens are typed structs encoded as
 // JSON (cursor.go); they hold everything needed to continue, so a sync resumed by a new process
 // picks up where the old one stopped.
 //
@@ -21,7 +23,13 @@
 //
 // Users are every atlassian account reachable by the API, each listed once: first the user search
 // with sitePermissionTypeFilter=all (guests and unlicensed users included), then the members of
-// every group, which reaches users past the search's 10,000-result cap. The members of a batch of
+// every group, which reaches users past the search's 10,000-result cap. The search is offset
+// based and its totalSize is not trusted, so the first List call fetches one page and, when that
+// page came back full (the server honours the page size), the next three at once; later calls
+// fetch eight pages at once, never past the 10,000-result cap. A page that is not full ends the
+// batch: the last page (no next link) ends the search, and a short page with a next link (a
+// server that capped the page) continues from the results actually returned, one page per call
+// until a page comes back full again (see usersearch.go). The members of a batch of
 // groups are fetched concurrently in one List call and cached per group, so the group syncer's
 // Grants use them without asking again: each group's members are read once per sync. Accounts
 // without product operations get their status from users-bulk (active, or inactive/closed).

@@ -11,7 +11,7 @@ import (
 // decodes and encodes to itself.
 func FuzzDecodeToken(f *testing.F) {
 	for _, s := range []string{
-		"", `{"phase":"search","start":200}`, `{"phase":"members","start":0,"index":16}`,
+		"", `{"phase":"search","start":200}`, `{"phase":"search","start":1600,"size":200}`, `{"phase":"members","start":0,"index":16}`,
 		`{"start":400}`, `{"cursor":"eyJpZCI6MTIzfQ%3D%3D"}`, `{"cursor":"c","seen":["1016126","1016137"]}`,
 		`{"phase":"search","start":-5}`, `[]`, `{"phase":"members"}{"phase":"search"}`, "\x00\xff",
 	} {

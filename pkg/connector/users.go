@@ -47,29 +47,6 @@ func (s *userSyncer) Grants(context.Context, *v2.Resource, string) ([]*v2.Grant,
 	return nil, "", nil, nil
 }
 
-// listSearch returns one page of the user search; after the last page the listing moves on to
-// group members.
-func (s *userSyncer) listSearch(ctx context.Context, pageToken string, t userToken) ([]*v2.Resource, string, annotations.Annotations, error) {
-	users, resp, err := s.c.client.Users.Search(ctx, userSearchCQL, &confluence.UserSearchOptions{
-		SitePermissionTypeFilter: confluence.SitePermissionAll,
-		Expand:                   []string{"operations"},
-		ListOptions:              confluence.ListOptions{Start: t.Start},
-	})
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("search users from %d: %w", t.Start, err)
-	}
-	rs, err := s.c.newUsers(ctx, pageToken, users)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	next := &userToken{Phase: phaseMembers}
-	if resp.NextStart > t.Start {
-		next = &userToken{Phase: phaseSearch, Start: resp.NextStart}
-	}
-	tok, err := encodeToken(next)
-	return rs, tok, rateLimitAnnotations(resp), err
-}
-
 // listMembers reads the members of the next batch of groups of one group-list page
 // concurrently and returns the users not listed before.
 func (s *userSyncer) listMembers(ctx context.Context, pageToken string, t userToken) ([]*v2.Resource, string, annotations.Annotations, error) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/baton-confluence/baton-confluence/internal/baton/field"
 )
 
 // TestPrecedence checks flag > env > file > default for every field type, SDK and connector.
@@ -28,7 +30,7 @@ func TestPrecedence(t *testing.T) {
 		{"bool file", "skip-personal-spaces", values{file: "true"}, func(c *Config) any { return c.GetBool("skip-personal-spaces") }, true},
 		{"bool env over file", "skip-personal-spaces", values{env: "false", file: "true"}, func(c *Config) any { return c.GetBool("skip-personal-spaces") }, false},
 		{"bool flag over env", "skip-personal-spaces", values{flag: "true", env: "false", file: "false"}, func(c *Config) any { return c.GetBool("skip-personal-spaces") }, true},
-		{"int default", "workers", values{}, func(c *Config) any { return c.Workers }, 8},
+		{"int default", "workers", values{}, func(c *Config) any { return c.Workers }, field.DefaultWorkers},
 		{"int file", "workers", values{file: "2"}, func(c *Config) any { return c.Workers }, 2},
 		{"int env over file", "workers", values{env: "3", file: "2"}, func(c *Config) any { return c.Workers }, 3},
 		{"int flag over env", "workers", values{flag: "4", env: "3", file: "2"}, func(c *Config) any { return c.Workers }, 4},
@@ -195,7 +197,7 @@ func TestWorkersAndParallelSync(t *testing.T) {
 		env  map[string]string
 		want int
 	}{
-		{nil, nil, 8},
+		{nil, nil, field.DefaultWorkers},
 		{[]string{"--parallel-sync"}, nil, -1},
 		{nil, map[string]string{"BATON_PARALLEL_SYNC": "true"}, -1},
 		{[]string{"--parallel-sync", "--workers", "4"}, nil, 4},

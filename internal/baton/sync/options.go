@@ -21,7 +21,7 @@ const (
 
 // Defaults applied to zero Options fields.
 const (
-	DefaultWorkers         = 8
+	DefaultWorkers         = 16 // as the command line's --workers default (see internal/baton/field)
 	DefaultCheckpointEvery = 10 * time.Second
 	DefaultMaxResumeAge    = 7 * 24 * time.Hour
 	// progressEvery is the interval of the periodic progress line during long phases.
