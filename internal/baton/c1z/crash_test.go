@@ -53,6 +53,8 @@ func TestCrashChild(t *testing.T) {
 		for i := 500; ; i++ { // keep writing until killed
 			_ = s.PutResources(ctx, run.ID, userRes(fmt.Sprintf("u%07d", i)))
 		}
+	case "expand":
+		crashDuringExpansion(ctx, s, run.ID)
 	case "save":
 		_ = s.EndSync(ctx, run.ID)
 		s.saveWriter = func(w io.Writer) io.Writer { return &blockingWriter{w: w} }

@@ -24,7 +24,9 @@
 // written after the last commit, which no checkpoint refers to. After a crash (or a
 // [Store.Close] without Save) the next Open of the same output reuses the working directory —
 // unless the output file changed in the meantime — and [Store.LatestUnfinishedSync] finds the
-// interrupted sync and its token. [Store.Discard] throws the working directory away.
+// interrupted sync and its token. [Store.Discard] throws the working directory away. (During
+// grant expansion the database is written without syncing: a killed process is still safe,
+// but a power loss then may cost the working directory, never the output file.)
 //
 // Concurrency. A Store may be used from many goroutines: writes are serialised on one
 // connection, reads use a pool of read-only connections and see committed data (a read first
@@ -34,8 +36,11 @@
 //
 // Grants carrying a GrantExpandable annotation ("every principal holding one of these
 // entitlements also holds mine") are expanded by [Store.ExpandGrants] inside the database,
-// streaming source grants page by page: only the entitlement graph is held in memory. See spec
-// §4.2–4.3 and [Store.ExpandGrants] for the rules.
+// destination entitlement by destination entitlement, merging the principal-ordered grants of
+// its sources with its own, so derived grants are written in key order; memory holds the
+// entitlement graph and bounded pages and caches only. The database is in rollback-journal
+// mode meanwhile, and a large expansion rebuilds the indexes that derived grants would reach
+// in random order. See spec §4.2–4.3 and [Store.ExpandGrants] for the rules.
 //
 // # Reading: Reader
 //

@@ -1,24 +1,20 @@
 package c1z
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
-	"strings"
-
-	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
 )
 
 const (
 	defaultMaxExpandDepth = 20
-	// destsPerRead is how many destinations share one paginated read of a source's grants.
-	destsPerRead = 4
-	// expandPage is how many source grants are read at a time.
-	expandPage = 500
-	// expandCommitEvery is how many writes expansion makes per transaction.
-	expandCommitEvery = 50000
+	// expandCommitEvery is how many rows expansion writes at most per transaction; it commits
+	// between destinations once this many accumulated.
+	expandCommitEvery = 200000
 )
 
 // ExpandStats reports what ExpandGrants did.
@@ -26,7 +22,7 @@ type ExpandStats struct {
 	Nodes, Edges int   // graph size after collapsing cycles
 	Cycles       int   // cycles (strongly connected components, self loops) collapsed
 	Rounds       int   // topological rounds
-	SourceGrants int64 // source grants read (once per group of destinations)
+	SourceGrants int64 // grants of source entitlements read from the database
 	Created      int64 // derived grants written
 	Updated      int64 // existing grants whose sources were merged
 	// DroppedSources counts GrantExpandable entitlement ids absent from the sync (ignored).
@@ -37,12 +33,25 @@ type ExpandStats struct {
 }
 
 // ExpandGrants runs grant expansion (spec §4.2–4.3) on a sync, in the database: every principal
-// holding a source entitlement of an expandable grant receives the grant's entitlement. Grants
-// are streamed page by page; only the entitlement graph is held in memory. Derived grants carry
-// the full destination entitlement, the source grant's principal, sources {S: {is_direct}} and
-// [GrantImmutable{}]; an existing grant of the destination for the principal has the source
-// merged into its sources instead (after {D: direct} when they were empty). Writes are
-// committed in batches; writes by others wait until expansion is done.
+// holding a source entitlement of an expandable grant receives the grant's entitlement. Derived
+// grants carry the full destination entitlement, the principal of the source grant, sources
+// {S: {is_direct}} for every source S the principal holds, and [GrantImmutable{}]; an existing
+// grant of the destination for the principal has the sources merged into its sources instead
+// (after {D: direct} when they were empty).
+//
+// Each round (see the spec) processes every destination entitlement once, in ascending id
+// order: the grants of its sources, read in principal order, are merged with its own grants,
+// and new grants are written in ascending principal order, hence in external id order. Only
+// the entitlement graph, a bounded cache of source principals and one page per source are
+// held in memory.
+//
+// While it writes, the database is in bulk mode (see bulkMode): rollback journal without
+// syncing and, for a large expansion, the grant indexes that derived grants would reach in
+// random order dropped and rebuilt at the end (also when ctx is cancelled). Writes are
+// committed in batches and after every round; writes and reads by others wait until expansion
+// is done. Expansion is idempotent: after an interruption (even a killed process: the next
+// Open rolls back the unfinished transaction and rebuilds missing indexes) it can simply run
+// again.
 //
 // It fails with ErrExpansion when a source entitlement's resource is not the expandable grant's
 // principal, or when the graph needs more rounds than the depth limit (Options.MaxExpandDepth,
@@ -65,15 +74,34 @@ func (s *Store) ExpandGrants(ctx context.Context, syncID string) (ExpandStats, e
 	g.collapseCycles()
 	g.link()
 	st.Nodes, st.Edges, st.Cycles = len(g.nodes), len(g.edges), g.cycles
-	x := &expander{s: s, syncID: syncID, st: &st, pending: map[string]*v2.Grant{}}
-	if err := x.run(ctx, g, s.maxExpandDepth()); err != nil {
-		s.rollback(ctx)
-		return st, fmt.Errorf("expand grants: %w", err)
+	if len(g.edges) == 0 {
+		return st, nil
 	}
-	if err := s.commit(ctx); err != nil {
+	if err := s.expand(ctx, g, syncID, &st); err != nil {
 		return st, fmt.Errorf("expand grants: %w", err)
 	}
 	return st, nil
+}
+
+// expand runs the rounds of g in bulk mode (wmu held, no transaction open).
+func (s *Store) expand(ctx context.Context, g *graph, syncID string, st *ExpandStats) error {
+	est, err := estimateDerived(ctx, s.rdb, g, syncID)
+	if err != nil {
+		return err
+	}
+	b, err := s.enterBulk(ctx, est)
+	if err != nil {
+		return errors.Join(err, b.end(ctx))
+	}
+	x := s.newExpander(syncID, st)
+	err = x.run(ctx, g, s.maxExpandDepth())
+	x.close()
+	if err != nil {
+		s.rollback(ctx)
+	} else {
+		err = s.commit(ctx)
+	}
+	return errors.Join(err, b.end(ctx))
 }
 
 func (s *Store) maxExpandDepth() int {
@@ -86,17 +114,43 @@ func (s *Store) maxExpandDepth() int {
 	return defaultMaxExpandDepth
 }
 
-// expander carries the state of one ExpandGrants call (wmu held throughout).
+// expander carries the state of one ExpandGrants call (wmu held throughout). It reads and
+// writes through the writer connection; reads see the expansion's own uncommitted rows, which
+// is harmless: no destination of a round is one of its sources, and a destination's own grants
+// are read ahead of what is written for it.
 type expander struct {
-	s       *Store
-	syncID  string
-	st      *ExpandStats
-	writes  int                  // since the last commit
-	pending map[string]*v2.Grant // derived grants not yet written, by destination + principal
-	order   []*v2.Grant          // the same, in creation order
+	s      *Store
+	syncID string
+	st     *ExpandStats
+	stmts  map[string]*sql.Stmt // prepared on the writer
+	exists map[string]bool      // entitlement id -> stored in the sync
+	cache  *sourceCache
+	w      *derivedWriter
+	writes int // rows written since the last commit
+	// pageRows is the page size of principal-ordered reads.
+	pageRows int
+
+	// per-destination scratch, reused
+	contribs []contribution
+	heap     streamHeap
+	ent      []byte
 }
 
-// run processes rounds until every edge is expanded.
+func (s *Store) newExpander(syncID string, st *ExpandStats) *expander {
+	x := &expander{s: s, syncID: syncID, st: st, stmts: map[string]*sql.Stmt{},
+		exists: map[string]bool{}, cache: newSourceCache(cmp.Or(s.tune.cacheBytes, sourceCacheBytes)),
+		pageRows: cmp.Or(s.tune.pageRows, defaultPageRows)}
+	x.w = newDerivedWriter(s, syncID, formatTime(s.now()))
+	return x
+}
+
+func (x *expander) close() {
+	for _, st := range x.stmts {
+		_ = st.Close()
+	}
+}
+
+// run processes rounds until every edge is expanded, committing after each round.
 func (x *expander) run(ctx context.Context, g *graph, maxDepth int) error {
 	for round := 1; ; round++ {
 		ready := g.readyNodes()
@@ -108,81 +162,35 @@ func (x *expander) run(ctx context.Context, g *graph, maxDepth int) error {
 				"the entitlement graph is deeper than %d rounds (BATON_GRAPH_EXPAND_MAX_DEPTH)", maxDepth)
 		}
 		x.st.Rounds = round
-		for _, n := range ready {
-			if err := x.expandNode(ctx, g, n); err != nil {
+		dests, edges := g.plan(ready)
+		for _, d := range dests {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-		}
-	}
-}
-
-// readyNodes returns the nodes with unexpanded outgoing edges none of whose parents still have
-// unexpanded outgoing edges, in node order.
-func (g *graph) readyNodes() []int32 {
-	pending := make([]bool, len(g.nodes))
-	for n, out := range g.out {
-		pending[n] = slices.ContainsFunc(out, func(e *edge) bool { return !e.expanded })
-	}
-	blocked := make([]bool, len(g.nodes))
-	for n, out := range g.out {
-		if pending[n] {
-			for _, e := range out {
-				blocked[e.dst] = true
+			if err := x.expandDest(ctx, d); err != nil {
+				return err
 			}
-		}
-	}
-	var ready []int32
-	for n := range pending {
-		if pending[n] && !blocked[n] {
-			ready = append(ready, int32(n))
-		}
-	}
-	return ready
-}
-
-// dest is one destination entitlement of a source.
-type dest struct {
-	id      string
-	shallow bool
-	ent     *v2.Entitlement // loaded when processed
-}
-
-// expandNode processes every unexpanded outgoing edge of node n, for each of its entitlements:
-// edges grouped by filter, destinations sorted by id, destsPerRead at a time.
-func (x *expander) expandNode(ctx context.Context, g *graph, n int32) error {
-	groups := map[string][]dest{}
-	filters := map[string][]string{}
-	var out []*edge
-	for _, e := range g.out[n] {
-		if e.expanded {
-			continue
-		}
-		out = append(out, e)
-		key := strings.Join(e.filter, "\x00")
-		filters[key] = e.filter
-		for _, d := range g.nodes[e.dst] {
-			groups[key] = append(groups[key], dest{id: g.ids[d], shallow: e.shallow})
-		}
-	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, src := range g.nodes[n] {
-		for _, key := range keys {
-			ds := groups[key]
-			slices.SortFunc(ds, func(a, b dest) int { return strings.Compare(a.id, b.id) })
-			for start := 0; start < len(ds); start += destsPerRead {
-				chunk := ds[start:min(start+destsPerRead, len(ds))]
-				if err := x.expandChunk(ctx, g.ids[src], filters[key], chunk); err != nil {
+			if x.s.tune.afterDest != nil {
+				x.s.tune.afterDest()
+			}
+			if x.writes >= expandCommitEvery {
+				if err := x.commit(ctx); err != nil {
 					return err
 				}
 			}
 		}
+		for _, e := range edges {
+			e.expanded = true
+		}
+		if err := x.commit(ctx); err != nil {
+			return err
+		}
+		x.cache.clear() // sources of the next round may have gained grants in this one
 	}
-	for _, e := range out {
-		e.expanded = true
-	}
-	return nil
+}
+
+// commit commits the rows written so far.
+func (x *expander) commit(ctx context.Context) error {
+	x.writes = 0
+	return x.s.commit(ctx)
 }

@@ -2,202 +2,154 @@ package c1z
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
 )
 
-// lookupBatch is the largest IN list of one existing-grants lookup.
-const lookupBatch = 256
+// immutableAny is the GrantImmutable{} marker every derived grant carries.
+var immutableAny = &anypb.Any{TypeUrl: "type.googleapis.com/" + string((&v2.GrantImmutable{}).ProtoReflect().Descriptor().FullName())}
 
-// existingGrant is a stored grant of a destination entitlement.
-type existingGrant struct {
-	id   int64
-	data []byte
-}
-
-func principalKey(id *v2.ResourceId) string { return id.GetResourceType() + "\x00" + id.GetResource() }
-
-// applyPage gives every principal of page the destinations ds via source src: a new derived
-// grant, or src merged into the sources of the grants of the destination it already has.
-// Derived grants are written in (source grant, destination) order.
-func (x *expander) applyPage(ctx context.Context, src string, ds []dest, page []sourceGrant) error {
-	have := make([]map[string][]*existingGrant, len(ds))
-	for i, d := range ds {
-		m, err := x.existing(ctx, d.id, page)
-		if err != nil {
-			return err
-		}
-		have[i] = m
-	}
-	for _, sg := range page {
-		key := principalKey(sg.principal.GetId())
-		for i, d := range ds {
-			if d.shallow && !sg.direct {
-				continue
-			}
-			if p, ok := x.pending[d.id+"\x00"+key]; ok {
-				mergeSources(p, d.id, src, sg.direct)
-				continue
-			}
-			if ex := have[i][key]; len(ex) > 0 {
-				for _, e := range ex {
-					if err := x.merge(ctx, e, d.id, src, sg.direct); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			x.create(d, src, sg, key)
-		}
-	}
-	return x.flush(ctx)
-}
-
-// existing returns the stored grants of entitlement dst held by the principals of page, keyed
-// by principalKey, in row order.
-func (x *expander) existing(ctx context.Context, dst string, page []sourceGrant) (map[string][]*existingGrant, error) {
-	byType := map[string][]string{}
-	seen := map[string]bool{}
-	for _, sg := range page {
-		id := sg.principal.GetId()
-		if k := principalKey(id); !seen[k] {
-			seen[k] = true
-			byType[id.GetResourceType()] = append(byType[id.GetResourceType()], id.GetResource())
-		}
-	}
-	out := map[string][]*existingGrant{}
-	for typ, ids := range byType {
-		for start := 0; start < len(ids); start += lookupBatch {
-			part := ids[start:min(start+lookupBatch, len(ids))]
-			if err := x.lookup(ctx, dst, typ, part, out); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
-}
-
-// lookup reads the grants of dst held by principals typ:ids into out. The IN list is padded to a
-// power of two so few statements are prepared.
-func (x *expander) lookup(ctx context.Context, dst, typ string, ids []string, out map[string][]*existingGrant) error {
-	n := 1
-	for n < len(ids) {
-		n *= 2
-	}
-	st, err := x.stmt(ctx, qGrantsFor+"("+strings.TrimSuffix(strings.Repeat("?,", n), ",")+") ORDER BY id")
-	if err != nil {
-		return err
-	}
-	args := make([]any, 0, 3+n)
-	args = append(args, dst, x.syncID, typ)
+// derivedInsert is the upsert of n derived grants of one destination. Each row binds only its
+// principal type, principal id and data (anonymous parameters, numbered 6, 7, ... in order);
+// the external id is built by SQLite.
+func derivedInsert(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO v1_grants (" + strings.Join(upsertGrants.columns, ", ") + ") SELECT ?1, ?2, ?3, column1, column2, " +
+		"?3 || ':' || column1 || ':' || column2, NULL, 0, column3, ?4, ?5 FROM (VALUES ")
 	for i := range n {
-		args = append(args, ids[min(i, len(ids)-1)])
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return fmt.Errorf("look up grants of %s: %w", dst, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e existingGrant
-		var pid string
-		if err := rows.Scan(&e.id, &pid, &e.data); err != nil {
-			return fmt.Errorf("look up grants of %s: %w", dst, err)
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		k := typ + "\x00" + pid
-		out[k] = append(out[k], &e)
+		b.WriteString("(?, ?, ?)")
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("look up grants of %s: %w", dst, err)
+	// WHERE true: without it the parser would take ON CONFLICT for a join constraint.
+	b.WriteString(") WHERE true " + upsertGrants.conflict)
+	return b.String()
+}
+
+// derivedRow is a buffered derived grant: its data is w.data[start:end].
+type derivedRow struct {
+	ptype, pid string
+	start, end int
+}
+
+// derivedWriter buffers the derived grants of one destination and writes them in multi-row
+// upserts through the driver (wmu held, the caller's transaction open).
+type derivedWriter struct {
+	s                *Store
+	syncID, now      string
+	rtype, rid, dest string
+	ent              []byte // field 1 of every grant of the destination
+	rows             []derivedRow
+	data             []byte
+	args             []driver.NamedValue
+	written          int // rows flushed since the last flush call returned
+}
+
+func newDerivedWriter(s *Store, syncID, now string) *derivedWriter {
+	return &derivedWriter{s: s, syncID: syncID, now: now}
+}
+
+// setDest starts the rows of a new destination (flush the previous one first).
+func (w *derivedWriter) setDest(rtype, rid, dest string, ent []byte) {
+	w.rtype, w.rid, w.dest, w.ent = rtype, rid, dest, ent
+}
+
+// add buffers the derived grant of the destination for principal ptype:pid.
+func (w *derivedWriter) add(ctx context.Context, ptype, pid string, principal []byte, cs []contribution) error {
+	srcs := make([]sourceRef, 0, len(cs))
+	for _, c := range cs {
+		srcs = append(srcs, sourceRef{id: c.src, direct: c.direct})
 	}
+	start := len(w.data)
+	w.data = appendDerivedGrant(w.data, w.ent, principal, w.dest, ptype, pid, srcs)
+	w.rows = append(w.rows, derivedRow{ptype: ptype, pid: pid, start: start, end: len(w.data)})
+	if len(w.rows) < batchRows {
+		return nil
+	}
+	return w.write(ctx)
+}
+
+// flush writes the buffered rows and returns how many rows the destination got.
+func (w *derivedWriter) flush(ctx context.Context) (int, error) {
+	err := w.write(ctx)
+	n := w.written
+	w.written = 0
+	return n, err
+}
+
+// write sends the buffered rows, batchRows per statement (a destination's rows usually fit
+// in one: a statement per row count is prepared, up to batchRows of them).
+func (w *derivedWriter) write(ctx context.Context) error {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	if err := w.s.begin(ctx); err != nil {
+		return err
+	}
+	rows := w.rows
+	for len(rows) > 0 {
+		n := min(len(rows), batchRows)
+		w.args = append(w.args[:0],
+			driver.NamedValue{Ordinal: 1, Value: w.rtype}, driver.NamedValue{Ordinal: 2, Value: w.rid},
+			driver.NamedValue{Ordinal: 3, Value: w.dest}, driver.NamedValue{Ordinal: 4, Value: w.syncID},
+			driver.NamedValue{Ordinal: 5, Value: w.now})
+		for _, r := range rows[:n] {
+			k := len(w.args)
+			w.args = append(w.args, driver.NamedValue{Ordinal: k + 1, Value: r.ptype},
+				driver.NamedValue{Ordinal: k + 2, Value: r.pid}, driver.NamedValue{Ordinal: k + 3, Value: w.data[r.start:r.end]})
+		}
+		if err := w.s.execDerived(ctx, n, w.args); err != nil {
+			return fmt.Errorf("insert derived grants of %s: %w", w.dest, err)
+		}
+		rows = rows[n:]
+		w.written += n
+	}
+	w.rows, w.data = w.rows[:0], w.data[:0]
 	return nil
 }
 
-// create queues the derived grant of d for sg's principal; flush writes it.
-func (x *expander) create(d dest, src string, sg sourceGrant, key string) {
-	pid := sg.principal.GetId()
-	g := &v2.Grant{
-		Entitlement: d.ent,
-		Principal:   sg.principal,
-		Id:          d.id + ":" + pid.GetResourceType() + ":" + pid.GetResource(),
-		Sources:     &v2.GrantSources{Sources: map[string]*v2.GrantSources_GrantSource{src: {IsDirect: sg.direct}}},
-		Annotations: []*anypb.Any{immutableAny},
+// update rewrites the data of an existing grant.
+func (w *derivedWriter) update(ctx context.Context, id int64, data []byte) error {
+	if err := w.s.begin(ctx); err != nil {
+		return err
 	}
-	x.pending[d.id+"\x00"+key] = g
-	x.order = append(x.order, g)
+	st, err := w.s.prepare(ctx, qUpdateGrant)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(context.WithoutCancel(ctx), data, id)
+	return err
 }
 
-// flush writes the queued derived grants.
-func (x *expander) flush(ctx context.Context) error {
-	if len(x.order) == 0 {
-		return nil
-	}
-	now := formatTime(x.s.now())
-	rows := make([][]any, len(x.order))
-	for i, g := range x.order {
-		data, err := marshal.Marshal(g)
-		if err != nil {
-			return fmt.Errorf("encode grant %s: %w", g.GetId(), err)
+// execDerived runs the insert of n derived grants with a statement prepared once per Store on
+// the writer's driver connection. The context is not passed down: the driver would start a
+// watcher goroutine per call; expansion checks ctx between destinations.
+func (s *Store) execDerived(ctx context.Context, n int, args []driver.NamedValue) error {
+	return s.wconn.Raw(func(dc any) error {
+		k := upsertKey{"v1_grants derived", n}
+		st, ok := s.upserts[k]
+		if !ok {
+			prep, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return fmt.Errorf("sqlite driver cannot prepare statements")
+			}
+			var err error
+			if st, err = prep.PrepareContext(ctx, derivedInsert(n)); err != nil {
+				return fmt.Errorf("prepare derived grant insert: %w", err)
+			}
+			s.upserts[k] = st
 		}
-		rows[i] = grantArgs(g, data, nil, x.syncID, now)
-	}
-	if err := x.s.begin(ctx); err != nil {
+		ex, ok := st.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("sqlite driver cannot execute statements with a context")
+		}
+		_, err := ex.ExecContext(context.Background(), args)
 		return err
-	}
-	if err := x.s.insertRows(ctx, upsertGrants, rows); err != nil {
-		return err
-	}
-	x.st.Created += int64(len(rows))
-	clear(x.pending)
-	x.order = x.order[:0]
-	return x.wrote(ctx, len(rows))
-}
-
-// merge adds src to the sources of the existing grant e of entitlement dst.
-func (x *expander) merge(ctx context.Context, e *existingGrant, dst, src string, direct bool) error {
-	g := &v2.Grant{}
-	if err := proto.Unmarshal(e.data, g); err != nil {
-		return fmt.Errorf("decode grant row %d: %w", e.id, err)
-	}
-	if !mergeSources(g, dst, src, direct) {
-		return nil
-	}
-	out, err := marshal.Marshal(g)
-	if err != nil {
-		return fmt.Errorf("encode grant %s: %w", g.GetId(), err)
-	}
-	st, err := x.stmt(ctx, qUpdateGrantData)
-	if err != nil {
-		return err
-	}
-	if _, err := st.ExecContext(ctx, out, e.id); err != nil {
-		return fmt.Errorf("update grant %s: %w", g.GetId(), err)
-	}
-	e.data = out
-	x.st.Updated++
-	return x.wrote(ctx, 1)
-}
-
-// stmt returns the writer's prepared statement for query, inside the expansion transaction.
-func (x *expander) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := x.s.begin(ctx); err != nil {
-		return nil, err
-	}
-	return x.s.prepare(ctx, query)
-}
-
-// wrote counts writes and commits once expandCommitEvery accumulated.
-func (x *expander) wrote(ctx context.Context, n int) error {
-	x.writes += n
-	if x.writes >= expandCommitEvery {
-		x.writes = 0
-		return x.s.commit(ctx)
-	}
-	return nil
+	})
 }

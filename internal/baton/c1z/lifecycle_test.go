@@ -64,6 +64,9 @@ func TestAppendAndCleanup(t *testing.T) {
 		require.NoError(t, s.Cleanup(ctx, run.ID))
 		require.NoError(t, s.Save(ctx))
 		ids = append(ids, run.ID)
+		var free int
+		require.NoError(t, openRaw(t, out).QueryRow("PRAGMA freelist_count").Scan(&free))
+		require.Zero(t, free, "the saved database is compact, deleted syncs included")
 
 		r, err := OpenReader(ctx, out, ReaderOptions{TempDir: t.TempDir()})
 		require.NoError(t, err)

@@ -68,6 +68,14 @@ func (s *Store) finalizeDB(ctx context.Context) error {
 	if err := s.commit(ctx); err != nil {
 		return err
 	}
+	// Indexes an interrupted expansion dropped are rebuilt (sorting on disk): the file
+	// carries all of them.
+	if err := s.setTempStore(ctx, "FILE"); err != nil {
+		return err
+	}
+	if err := ensureSchema(ctx, s.wconn); err != nil {
+		return fmt.Errorf("complete database schema: %w", err)
+	}
 	var busy, logFrames, done int
 	if err := s.wconn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
 		return fmt.Errorf("checkpoint database: %w", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,17 @@ type Store struct {
 
 	// saveWriter, when set (tests), wraps the writer of <path>.tmp.
 	saveWriter func(io.Writer) io.Writer
+	// tune, when set (tests), changes how expansion works.
+	tune expandTuning
+}
+
+// expandTuning changes how expansion works (tests); the zero value means the defaults.
+type expandTuning struct {
+	pageRows, cacheBytes int  // page size of principal-ordered reads, source cache budget
+	noBulk               bool // expand in WAL mode and keep every index
+	dropIndexes          bool // drop and rebuild bulkDroppedIndexes however small the expansion
+	// afterDest, when set, runs after each destination.
+	afterDest func()
 }
 
 // Open opens the output file path for writing (see Store). If a working directory for path
@@ -141,6 +153,11 @@ func (s *Store) tryResume(ctx context.Context) bool {
 			zap.String("dir", s.dir))
 		return false
 	}
+	if unsyncedSinceBoot(s.dir) {
+		logging.From(ctx).Warn("discarding working directory: the system restarted while it held unsynced writes",
+			zap.String("dir", s.dir))
+		return false
+	}
 	if err := s.openDBs(ctx); err != nil {
 		logging.From(ctx).Warn("discarding working directory that does not open", zap.String("dir", s.dir), zap.Error(err))
 		s.closeDBs()
@@ -151,12 +168,21 @@ func (s *Store) tryResume(ctx context.Context) bool {
 
 func (s *Store) dbPath() string { return filepath.Join(s.dir, dbFileName) }
 
+// Page cache sizes, in KiB (SQLite's negative cache_size). modernc's page cache costs about
+// twice its size in resident memory. Expansion writes in key order and needs few pages; the
+// writer's cache mostly helps the random-order upserts of the collection phase. Readers read
+// little: pages of grants, resource lookups.
+const (
+	writerCacheKiB = 8192
+	readerCacheKiB = 1024
+	readPoolSize   = 4
+)
+
 // openDBs opens the writer (one connection, WAL, synchronous=NORMAL: a killed process never
 // corrupts the database) and the read pool, and makes sure the schema is complete.
 func (s *Store) openDBs(ctx context.Context) error {
-	base := s.dbPath() + "?_pragma=busy_timeout(30000)"
-	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(wal)&_pragma=synchronous(normal)"+
-		"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(32768)")
+	w, err := sql.Open("sqlite", s.dbPath()+"?_pragma=busy_timeout(30000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)"+
+		"&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")&_pragma=wal_autocheckpoint(32768)")
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -180,18 +206,24 @@ func (s *Store) openDBs(ctx context.Context) error {
 	if err := s.wconn.QueryRowContext(ctx, "SELECT count(*) FROM v1_sync_runs").Scan(&n); err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=cache_size(-8192)")
+	return s.openReaders()
+}
+
+// openReaders opens the pool of read-only connections.
+func (s *Store) openReaders() error {
+	r, err := sql.Open("sqlite", s.dbPath()+"?_pragma=busy_timeout(30000)&_pragma=query_only(1)"+
+		"&_pragma=cache_size(-"+strconv.Itoa(readerCacheKiB)+")")
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
+	r.SetMaxOpenConns(readPoolSize)
+	r.SetMaxIdleConns(readPoolSize)
 	s.rdb = r
 	return nil
 }
 
 // setTempStore sets where the writer keeps temporary data: MEMORY while writing, FILE for
-// operations that copy the whole database (VACUUM).
+// index builds (whose sorts would otherwise grow in memory).
 func (s *Store) setTempStore(ctx context.Context, where string) error {
 	if _, err := s.wconn.ExecContext(ctx, "PRAGMA temp_store = "+where); err != nil {
 		return fmt.Errorf("set temp_store: %w", err)

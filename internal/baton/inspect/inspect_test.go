@@ -202,4 +202,3 @@ func TestMergeKeys(t *testing.T) {
 	}))
 	require.Equal(t, []string{"-a", "+b", "-d", "+e", "+g"}, got)
 }
-

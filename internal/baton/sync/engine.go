@@ -245,7 +245,7 @@ func (e *engine) saveOnExit(ctx context.Context, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := e.checkpoint(ctx, true); err != nil {
-		logging.From(ctx).Warn("could not save the sync's progress; the next run starts over",
+		logging.From(ctx).Warn("could not save the sync's latest progress (a resumed run repeats the work done since the last saved checkpoint)",
 			zap.NamedError("stop_reason", cause), zap.Error(err))
 	}
 }

@@ -108,6 +108,9 @@ func parseState(token string) (*syncState, error) {
 	if !slices.Contains(allPhases, st.Phase) {
 		return nil, fmt.Errorf("checkpoint token has unknown phase %q", st.Phase)
 	}
+	if err := st.checkRanges(); err != nil {
+		return nil, err
+	}
 	if st.Items == nil {
 		st.Items = map[string]int64{}
 	}
@@ -115,6 +118,26 @@ func parseState(token string) (*syncState, error) {
 		st.Dropped = map[string]int64{}
 	}
 	return &st, nil
+}
+
+// checkRanges rejects positions no engine writes (negative round, type index, row or skip), so
+// a damaged or forged token is not resumed instead of crashing the scan that would use it.
+func (st *syncState) checkRanges() error {
+	if st.Round < 0 {
+		return fmt.Errorf("checkpoint token has negative round %d", st.Round)
+	}
+	if st.Cursor == nil {
+		return nil
+	}
+	if st.Cursor.Pos.T < 0 {
+		return fmt.Errorf("checkpoint token has negative type position %d", st.Cursor.Pos.T)
+	}
+	for i, c := range st.Cursor.Pos.Cur {
+		if c.After < 0 || c.Skip < 0 {
+			return fmt.Errorf("checkpoint token has a negative row position for type %d", i)
+		}
+	}
+	return nil
 }
 
 var allPhases = []string{phaseResourceTypes, phaseResources, phaseChildResources,

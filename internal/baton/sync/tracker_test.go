@@ -85,7 +85,11 @@ func TestStateRoundTrip(t *testing.T) {
 	for _, bad := range []string{"", "{", `{"engine":"other","engine_version":1,"phase":"grants"}`,
 		`{"engine":"baton-confluence","engine_version":99,"phase":"grants"}`,
 		`{"engine":"baton-confluence","engine_version":1,"phase":"nope"}`,
-		`{"current_action_id":25,"needs_expansion":true,"version":1}`} {
+		`{"current_action_id":25,"needs_expansion":true,"version":1}`,
+		`{"engine":"baton-confluence","engine_version":1,"phase":"grants","round":-1}`,
+		`{"engine":"baton-confluence","engine_version":1,"phase":"grants","cursor":{"pos":{"t":-1}}}`,
+		`{"engine":"baton-confluence","engine_version":1,"phase":"grants","cursor":{"pos":{"t":1,"c":[{"a":3},{"s":-2}]}}}`,
+		`{"engine":"baton-confluence","engine_version":1,"phase":"grants","cursor":{"pos":{"t":0,"c":[{"a":-3}]}}}`} {
 		_, err := parseState(bad)
 		require.Error(t, err, bad)
 	}
