@@ -141,7 +141,7 @@ func checkAllowed(name string, got, allowed []string) []error {
 	var errs []error
 	for _, v := range got {
 		if !slices.Contains(allowed, v) {
-			errs = append(errs, fmt.Errorf("unknown --%s %q: allowed values are %s", name, v, strings.Join(allowed, ", ")))
+			errs = append(errs, fmt.Errorf("unknown --%s %s: allowed values are %s", name, quoteShort(v), strings.Join(allowed, ", ")))
 		}
 	}
 	return errs

@@ -134,6 +134,22 @@ func TestValidateErrors(t *testing.T) {
 		{"no host", func(v values) { v.s[DomainURLName] = "https://" }, `--domain-url (BATON_DOMAIN_URL) "https://" has no host`},
 		{"query", func(v values) { v.s[DomainURLName] = "https://acme.atlassian.net/?x=1" },
 			`--domain-url (BATON_DOMAIN_URL) "https://acme.atlassian.net/?x=1" must not have a query or fragment`},
+		{"plain http to a remote host", func(v values) { v.s[DomainURLName] = "http://acme.atlassian.net/wiki" },
+			`--domain-url (BATON_DOMAIN_URL) "http://acme.atlassian.net/wiki" uses plain http: credentials are only sent over https ` +
+				`(plain http is for local test servers on 127.0.0.1, ::1 or localhost)`},
+		{"plain http, upper case", func(v values) { v.s[DomainURLName] = "HTTP://10.0.0.1:8080" },
+			`--domain-url (BATON_DOMAIN_URL) "HTTP://10.0.0.1:8080" uses plain http: credentials are only sent over https ` +
+				`(plain http is for local test servers on 127.0.0.1, ::1 or localhost)`},
+		{"label too long", func(v values) { v.s[DomainURLName] = "https://" + strings.Repeat("a", 64) + ".atlassian.net" },
+			`--domain-url (BATON_DOMAIN_URL) "https://` + strings.Repeat("a", 64) + `.atlassian.net" has an invalid host`},
+		{"empty label", func(v values) { v.s[DomainURLName] = "acme..atlassian.net" },
+			`--domain-url (BATON_DOMAIN_URL) "acme..atlassian.net" has an invalid host`},
+		{"host too long, quoted short", func(v values) { v.s[DomainURLName] = strings.Repeat("abcdefgh.", 40) + "net" },
+			`--domain-url (BATON_DOMAIN_URL) "` + strings.Repeat("abcdefgh.", 13) + `abc"... (363 bytes) has an invalid host`},
+		{"unicode host", func(v values) { v.s[DomainURLName] = "https://例え.atlassian.net" },
+			`--domain-url (BATON_DOMAIN_URL) "https://例え.atlassian.net" has an invalid host`},
+		{"long noun quoted short", func(v values) { v.l[NounName] = []string{strings.Repeat("ü", 100)} },
+			"unknown --noun \"" + strings.Repeat("ü", 60) + "\"... (200 bytes): allowed values are attachment, blogpost, comment, page, space"},
 		{"credentials never echoed", func(v values) { v.s[DomainURLName] = "https://me:hunter2@acme.atlassian.net" },
 			atSign},
 		{"credentials without scheme never echoed", func(v values) { v.s[DomainURLName] = "me:hunter2@acme.atlassian.net" }, atSign},
@@ -164,7 +180,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 func TestAcceptedDomainURLs(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"https://acme.atlassian.net", "https://acme.atlassian.net/", "HTTPS://acme.atlassian.net",
-		"http://127.0.0.1:8080", "http://[::1]:9000", "https://api.atlassian.com/ex/confluence/abc-123", "acme.atlassian.net",
+		"http://127.0.0.1:8080", "http://[::1]:9000", "HTTP://LOCALHOST:8080/wiki", "http://127.1.2.3",
+		"https://acme.atlassian.net.", "https://api.atlassian.com/ex/confluence/abc-123", "acme.atlassian.net",
 		"acme.atlassian.net:443/wiki", "https://acme.atlassian.net/wiki"} {
 		v := valid()
 		v.s[DomainURLName] = u
@@ -199,4 +216,21 @@ func TestAPIKeyRedacted(t *testing.T) {
 	require.Contains(t, string(b), `"APIKey":"********"`)
 	require.Equal(t, "tok-123", c.APIKey, "masking never changes the value")
 	require.Contains(t, Config{}.String(), "APIKey: ", "an empty key prints empty")
+}
+
+func TestQuoteShort(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"acme", `"acme"`},
+		{strings.Repeat("a", 120), `"` + strings.Repeat("a", 120) + `"`},
+		{strings.Repeat("a", 121), `"` + strings.Repeat("a", 120) + `"... (121 bytes)`},
+		{strings.Repeat("é", 100), `"` + strings.Repeat("é", 60) + `"... (200 bytes)`},
+		// Invalid bytes quote four times as long: the cut follows the quoted form.
+		{strings.Repeat("\xf9", 66), `"` + strings.Repeat(`\xf9`, 30) + `"... (66 bytes)`},
+	}
+	for _, tt := range tests {
+		got := quoteShort(tt.in)
+		require.Equal(t, tt.want, got)
+		require.LessOrEqual(t, len(got), maxQuoted+30)
+	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -18,7 +19,14 @@ func FuzzDomainURL(f *testing.F) {
 			if strings.Contains(raw, "@") || strings.ContainsAny(raw, " \t\n?#") {
 				t.Fatalf("accepted %q", raw)
 			}
+			if u, perr := url.Parse(raw); perr == nil && strings.Contains(raw, "://") && strings.EqualFold(u.Scheme, "http") &&
+				!isLoopback(u.Hostname()) {
+				t.Fatalf("accepted plain http to %q", u.Hostname())
+			}
 			return
+		}
+		if len(err.Error()) > 600 {
+			t.Fatalf("the message quotes too much of a %d-byte value: %d bytes", len(raw), len(err.Error()))
 		}
 		if strings.Contains(raw, "@") && err.Error() != atSign {
 			t.Fatalf("a value with '@' must get the fixed message that never echoes it, got: %v", err)

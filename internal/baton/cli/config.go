@@ -188,11 +188,11 @@ func (c Config) render(f field.Field) string {
 	}
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(x)
+		return strconv.Quote(maskUserinfo(x))
 	case []string:
 		q := make([]string, len(x))
 		for i, s := range x {
-			q[i] = strconv.Quote(s)
+			q[i] = strconv.Quote(maskUserinfo(s))
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	default:
@@ -213,3 +213,25 @@ func ConfigFrom(ctx context.Context) *Config {
 	c, _ := ctx.Value(configKey{}).(*Config)
 	return c
 }
+
+// maskUserinfo hides credentials embedded in a URL-like value before it is logged: the
+// userinfo of "scheme://userinfo@host/..." and of "user:password@host" (a value without scheme
+// whose part before '@' holds a ':'; an e-mail address has none, and stays readable).
+func maskUserinfo(s string) string {
+	prefix, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		prefix, rest = s[:i+3], s[i+3:]
+	}
+	authority := rest
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		authority = rest[:j]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 || prefix == "" && !strings.Contains(authority[:at], ":") {
+		return s
+	}
+	return prefix + userinfoMask + rest[at:]
+}
+
+// userinfoMask replaces credentials inside a logged value.
+const userinfoMask = "********"

@@ -57,7 +57,7 @@ func (o *OneShot) sync(ctx context.Context) error {
 	log := logging.From(ctx)
 	store, err := openForSync(ctx, o.File, o.TempDir, o.Sync)
 	if err != nil {
-		return err
+		return withDiskFullHint(err, stageWorking, o.File, o.TempDir)
 	}
 	res, err := sync.Run(ctx, store, o.Connector, o.Sync)
 	if err != nil {
@@ -67,14 +67,21 @@ func (o *OneShot) sync(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("sync interrupted; run the same command again to resume: %w", err)
 		}
-		return fmt.Errorf("sync: %w (progress was kept: running the same command again resumes the sync)", err)
+		err = fmt.Errorf("sync: %w (progress was kept: running the same command again resumes the sync)", err)
+		return withDiskFullHint(err, stageWorking, o.File, o.TempDir)
 	}
 	// The sync is complete: let saving finish even if an interrupt arrives now, rather than
-	// throw the finished work away.
-	if err := store.Save(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("save %s: %w", o.File, err)
+	// throw the finished work away. The counts for the summary come from the working copy, so
+	// the saved file is not decompressed again (and nothing is left behind if the process dies
+	// after the save).
+	counts, cerr := store.Counts(context.WithoutCancel(ctx), res.SyncID)
+	if cerr != nil {
+		log.Debug("could not count what the sync holds", zap.Error(cerr))
 	}
-	logResult(ctx, o.File, res)
+	if err := store.Save(context.WithoutCancel(ctx)); err != nil {
+		return withDiskFullHint(fmt.Errorf("save %s: %w", o.File, err), stageSave, o.File, o.TempDir)
+	}
+	logResult(ctx, o.File, res, counts, cerr == nil)
 	return nil
 }
 
@@ -105,19 +112,16 @@ func openForSync(ctx context.Context, file, tempDir string, opts sync.Options) (
 	return store, nil
 }
 
-// logResult logs where the sync went and what it holds.
-func logResult(ctx context.Context, file string, res *sync.Result) {
+// logResult logs where the sync went and what it holds (st, when counted).
+func logResult(ctx context.Context, file string, res *sync.Result, st c1z.Stats, counted bool) {
 	fields := []zap.Field{zap.String("file", file), zap.String("sync_id", res.SyncID),
 		zap.String("sync_type", res.SyncType), zap.Bool("resumed", res.Resumed), zap.Duration("elapsed", res.Duration)}
 	if fi, err := os.Stat(file); err == nil {
 		fields = append(fields, zap.Int64("size_bytes", fi.Size()))
 	}
-	if r, err := c1z.OpenReader(ctx, file, c1z.ReaderOptions{SyncID: res.SyncID}); err == nil {
-		if st, err := r.Stats(ctx); err == nil {
-			fields = append(fields, zap.Int64("resources", st.Resources), zap.Int64("entitlements", st.Entitlements),
-				zap.Int64("grants", st.Grants), zap.Any("resources_by_type", st.ResourcesByType))
-		}
-		_ = r.Close()
+	if counted {
+		fields = append(fields, zap.Int64("resources", st.Resources), zap.Int64("entitlements", st.Entitlements),
+			zap.Int64("grants", st.Grants), zap.Any("resources_by_type", st.ResourcesByType))
 	}
 	logging.From(ctx).Info("sync written to "+file, fields...)
 }
@@ -130,13 +134,13 @@ func SyncToFile(ctx context.Context, conn connectorbuilder.Connector, path, temp
 	}
 	store, err := c1z.Open(ctx, path, c1z.Options{TempDir: tempDir})
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return withDiskFullHint(fmt.Errorf("open %s: %w", path, err), stageWorking, path, tempDir)
 	}
 	if _, err := sync.Run(ctx, store, conn, opts); err != nil {
-		return errors.Join(err, store.Discard())
+		return withDiskFullHint(errors.Join(err, store.Discard()), stageWorking, path, tempDir)
 	}
 	if err := store.Save(ctx); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
+		return withDiskFullHint(fmt.Errorf("save %s: %w", path, err), stageSave, path, tempDir)
 	}
 	return nil
 }
