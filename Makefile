@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 PKG_TEST  ?= ./...
 
-.PHONY: help build test test-short lint vet generate generate-check bench faults demo docker release-snapshot tidy-check clean
+.PHONY: help build test test-short lint vet generate generate-check bench faults fuzz demo docker release-snapshot tidy-check clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench: ## end-to-end benchmark table (medium, large, rate-limited) plus hot-path
 
 faults: ## fault matrix at medium size
 	BATON_FAULTS_SIZE=medium $(GO) test -count=1 -timeout 30m -run TestFault ./test/faults/
+
+fuzz: ## fuzz every parser for FUZZTIME each (default 2m)
+	scripts/fuzz.sh $(FUZZ)
 
 demo: ## sync the built-in simulated tenant into demo.c1z
 	$(GO) run ./cmd/baton-confluence demo
