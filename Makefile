@@ -41,7 +41,7 @@ bench: ## end-to-end benchmark table (medium, large, rate-limited) plus hot-path
 	scripts/bench.sh $(BENCH_ARGS)
 
 faults: ## fault matrix at medium size
-	BATON_FAULTS_SIZE=medium $(GO) test -count=1 -timeout 30m -run TestFault ./test/faults/
+	BATON_FAULTS_SIZE=medium $(GO) test -count=1 -timeout 30m -v -run TestFault ./test/faults/
 
 fuzz: ## fuzz every parser for FUZZTIME each (default 2m)
 	scripts/fuzz.sh $(FUZZ)

@@ -92,4 +92,15 @@ func TestStaticBuildWithTheDockerfileScript(t *testing.T) {
 	v, err := exec.Command(out, "--version").CombinedOutput()
 	require.NoError(t, err, string(v))
 	require.True(t, strings.Contains(string(v), "v9.9.9-test"), "version from ldflags: %s", v)
+	// The static binary's help lists the connector's flags and the SDK's, with no other setup.
+	help, err := exec.Command(out, "--help").CombinedOutput()
+	require.NoError(t, err, string(help))
+	for _, f := range config.Fields() {
+		if !f.Hidden {
+			require.Contains(t, string(help), "--"+f.Name, "--help lists the connector's flags")
+		}
+	}
+	for _, f := range []string{"--file", "--client-id", "--client-secret", "--provisioning", "--workers", "--log-level"} {
+		require.Contains(t, string(help), f, "--help lists the SDK's flags")
+	}
 }

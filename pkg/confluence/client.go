@@ -107,7 +107,7 @@ func newTransport(s *settings, policy RetryPolicy) *transport {
 // baseTransport returns the RoundTripper under the retry layer: the given client's transport,
 // or a copy of http.DefaultTransport, with TLS 1.2 as the minimum where it can be set.
 func baseTransport(hc *http.Client, maxConcurrency int) http.RoundTripper {
-	var rt http.RoundTripper = http.DefaultTransport
+	rt := http.DefaultTransport
 	if hc != nil && hc.Transport != nil {
 		rt = hc.Transport
 	}

@@ -2,7 +2,6 @@ package confluence
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -146,18 +145,6 @@ func (c *counter) get() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
-}
-
-// jsonList renders n v1 or v2 list entries with format f (one %d verb).
-func jsonList(n int, f string) string {
-	s := ""
-	for i := range n {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprintf(f, i)
-	}
-	return s
 }
 
 // setupServer starts a server with mux and returns a client with real sleeps and defaults.

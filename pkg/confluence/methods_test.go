@@ -2,7 +2,6 @@ package confluence
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -258,10 +257,4 @@ func TestMethods(t *testing.T) {
 			runMethodCase(t, tc)
 		})
 	}
-}
-
-// decodeJSON is a test helper that decodes a request body.
-func decodeJSON(t *testing.T, b []byte, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(b, v))
 }

@@ -31,7 +31,7 @@ func (s *v1Server) handle(w http.ResponseWriter, r *http.Request) {
 		n = min(sz, max(s.total-start, 0))
 	}
 	next := ""
-	if !(s.lastWithoutNext && start+n >= s.total) && n > 0 {
+	if (!s.lastWithoutNext || start+n < s.total) && n > 0 {
 		// totalSize lies on purpose, and next points at a start the client must not trust.
 		next = fmt.Sprintf(`,"next":"/rest/api/group?next=true&limit=200&start=%d"`, start+200)
 	}

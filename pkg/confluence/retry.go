@@ -68,7 +68,7 @@ func (p RetryPolicy) backoff(retry int, jitter func() float64) time.Duration {
 }
 
 // defaultJitter is the jitter source used outside tests.
-func defaultJitter() float64 { return rand.Float64() }
+func defaultJitter() float64 { return rand.Float64() } //nolint:gosec // G404: jitter for backoff, not security
 
 // retryAfter reads Retry-After, then Beta-Retry-After, in both forms (delay seconds or an
 // HTTP-date). ok is false when neither header holds a usable value. Past dates give 0.

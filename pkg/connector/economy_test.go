@@ -140,7 +140,7 @@ func checkBulk(t *testing.T, truth *confluencetest.Truth, sent []string) {
 	t.Helper()
 	var want []string
 	for _, u := range connectortest.ReachableUsers(truth) {
-		if !u.Active() || !(u.Licensed || u.Guest) {
+		if !u.Active() || (!u.Licensed && !u.Guest) {
 			want = append(want, u.AccountID)
 		}
 	}

@@ -41,7 +41,7 @@ func runSync(ctx context.Context, binDir, dir string, sim simReady, extra []stri
 	}
 	defer func() { _ = logFile.Close() }()
 	args := append([]string{"--file", out, "--log-format", "json"}, extra...)
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "baton-confluence"), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "baton-confluence"), args...) //nolint:gosec // G204: the binary this benchmark built, with its own flags
 	cmd.Env = append(cleanEnv(), "BATON_DOMAIN_URL="+sim.URL, "BATON_USERNAME="+sim.Username, "BATON_API_KEY="+sim.APIToken)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	start := time.Now()

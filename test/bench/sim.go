@@ -38,7 +38,8 @@ func startSim(ctx context.Context, binDir string, args []string, logDir string) 
 		return nil, fmt.Errorf("create simulator log: %w", err)
 	}
 	defer func() { _ = errLog.Close() }() // the child keeps its own descriptor
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "confluence-sim"), append(args, "--port", "0")...)
+	// The confluence-sim binary this benchmark built, with the benchmark's own flags.
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "confluence-sim"), append(args, "--port", "0")...) //nolint:gosec // G204: binary we built, fixed args
 	cmd.Stderr = errLog
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second

@@ -3,10 +3,10 @@ package faults
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -25,7 +25,9 @@ type BuildOptions struct {
 func Build(ctx context.Context, dir, name string, opts BuildOptions) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		// Not on PATH (go test puts GOROOT/bin first on it): the same fallback as before, the
+		// GOROOT environment variable if set, else the Go root this test binary was built with.
+		goBin = filepath.Join(build.Default.GOROOT, "bin", "go")
 	}
 	out := filepath.Join(dir, name)
 	args := []string{"build", "-o", out}

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -49,13 +50,13 @@ func StartSim(cfg confluencetest.Config, opts SimOptions) (*Sim, error) {
 		srv.Close()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := &Sim{Server: srv, served: make(chan struct{})}
-	var h http.Handler = srv.Handler()
+	h := srv.Handler()
 	if opts.Wrap != nil {
 		h = opts.Wrap(h)
 	}

@@ -52,7 +52,7 @@ func TestCrashDuringExpansion(t *testing.T) {
 
 	s, err := Open(t.Context(), out, Options{TempDir: tmp})
 	require.NoError(t, err)
-	defer s.Discard()
+	defer func() { require.NoError(t, s.Discard()) }()
 	requireAllIndexes(t, s)
 	var ok, mode string
 	require.NoError(t, s.rdb.QueryRow("PRAGMA integrity_check").Scan(&ok))
@@ -164,7 +164,7 @@ func TestResumeAfterSystemRestart(t *testing.T) {
 
 			s, err = Open(t.Context(), out, opts)
 			require.NoError(t, err)
-			defer s.Discard()
+			defer func() { require.NoError(t, s.Discard()) }()
 			got, err := s.LatestUnfinishedSync(t.Context(), SyncTypeFull, 0)
 			require.NoError(t, err)
 			if restarted {

@@ -124,7 +124,7 @@ func TestCrashDuringWrites(t *testing.T) {
 
 	s, err := Open(t.Context(), out, Options{TempDir: tmp})
 	require.NoError(t, err)
-	defer s.Discard()
+	defer func() { require.NoError(t, s.Discard()) }()
 	run, err := s.LatestUnfinishedSync(t.Context(), SyncTypeFull, 0)
 	require.NoError(t, err)
 	require.NotNil(t, run)

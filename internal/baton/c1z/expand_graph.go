@@ -143,14 +143,17 @@ func (l *graphLoader) page(ctx context.Context, after int64) (int, int64, error)
 	for rows.Next() {
 		var r expandableRow
 		if err := rows.Scan(&r.id, &r.entitlementID, &r.principalType, &r.princ, &r.grantID, &r.expansion); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one to report
 			return 0, 0, fmt.Errorf("read expandable grants: %w", err)
 		}
 		page = append(page, r)
 	}
-	rows.Close()
+	closeErr := rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, 0, fmt.Errorf("read expandable grants: %w", err)
+	}
+	if closeErr != nil {
+		return 0, 0, fmt.Errorf("read expandable grants: %w", closeErr)
 	}
 	for _, r := range page {
 		if err := l.add(ctx, r); err != nil {

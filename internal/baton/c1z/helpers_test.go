@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/baton-confluence/baton-confluence/internal/baton/annotations"
@@ -112,11 +111,4 @@ func collect[M any](t testing.TB, seq func(func(M, error) bool)) []M {
 		out = append(out, m)
 	}
 	return out
-}
-
-func anyOf(t testing.TB, m proto.Message) *anypb.Any {
-	t.Helper()
-	a := &anypb.Any{}
-	require.NoError(t, anypb.MarshalFrom(a, m, proto.MarshalOptions{Deterministic: true}))
-	return a
 }

@@ -293,7 +293,7 @@ func TestFailedWritePoisonsStore(t *testing.T) {
 
 	s, err = Open(ctx, out, opts)
 	require.NoError(t, err)
-	defer s.Discard()
+	defer func() { require.NoError(t, s.Discard()) }()
 	got, err := s.LatestUnfinishedSync(ctx, SyncTypeFull, 0)
 	require.NoError(t, err)
 	require.Equal(t, "after-a", got.Token)

@@ -56,7 +56,9 @@ func (r *Reader) keysPage(ctx context.Context, t Table, after string, first bool
 	} else {
 		args = append(args, after)
 	}
-	q := "SELECT external_id FROM " + string(t) + cond + " ORDER BY external_id LIMIT ?"
+	// t is one of the Table constants (KeysSorted rejects anything else) and cond holds fixed
+	// column names with ? placeholders; every value is a bound parameter.
+	q := "SELECT external_id FROM " + string(t) + cond + " ORDER BY external_id LIMIT ?" //nolint:gosec // G202: fixed table and column names only
 	rows, err := r.db.QueryContext(ctx, q, append(args, readerPage)...)
 	if err != nil {
 		return nil, err

@@ -143,7 +143,9 @@ func readPage[M proto.Message](ctx context.Context, r *Reader, table, where stri
 	if where != "" {
 		cond = where + " AND id > ?"
 	}
-	q := "SELECT id, data, " + expansionColumn(table) + " FROM " + table + cond + " ORDER BY id LIMIT ?"
+	// table is a literal from this file's callers and cond holds fixed column names with ?
+	// placeholders (Reader.where); every value is a bound parameter.
+	q := "SELECT id, data, " + expansionColumn(table) + " FROM " + table + cond + " ORDER BY id LIMIT ?" //nolint:gosec // G202: fixed table and column names only
 	rows, err := r.db.QueryContext(ctx, q, append(append([]any{}, args...), after, readerPage)...)
 	if err != nil {
 		return nil, 0, err

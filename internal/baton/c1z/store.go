@@ -104,7 +104,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.open(ctx); err != nil {
-		s.closeDBs()
+		_ = s.closeDBs() // best-effort cleanup: the open error is the one to report
 		_ = os.RemoveAll(s.dir)
 		_ = releaseLock(s.lock, s.lockPath, true)
 		return nil, err
@@ -160,7 +160,7 @@ func (s *Store) tryResume(ctx context.Context) bool {
 	}
 	if err := s.openDBs(ctx); err != nil {
 		logging.From(ctx).Warn("discarding working directory that does not open", zap.String("dir", s.dir), zap.Error(err))
-		s.closeDBs()
+		_ = s.closeDBs() // best-effort: the directory is discarded and recreated next
 		return false
 	}
 	return true

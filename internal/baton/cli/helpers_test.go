@@ -40,7 +40,6 @@ type result struct {
 	out    string
 	errOut string
 	cfg    *Config // what Run received; nil when Run was not called
-	logged bool
 }
 
 // harness runs a test app with injected environment and working directory.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/baton-confluence/baton-confluence/internal/baton/annotations"
 	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/connectorbuilder"
 	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
@@ -62,7 +61,7 @@ func (o *OneShot) grant(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("grant %s to %s:%s: %w", ent.GetId(), pid.GetResourceType(), pid.GetResource(), err)
 	}
-	if annotations.Annotations(annos).Contains(&v2.GrantAlreadyExists{}) {
+	if annos.Contains(&v2.GrantAlreadyExists{}) {
 		fmt.Fprintf(o.Out, "%s:%s already has entitlement %s\n", pid.GetResourceType(), pid.GetResource(), ent.GetId())
 	} else {
 		fmt.Fprintf(o.Out, "granted entitlement %s to %s:%s\n", ent.GetId(), pid.GetResourceType(), pid.GetResource())
@@ -91,7 +90,7 @@ func (o *OneShot) revoke(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("revoke %s: %w", g.GetId(), err)
 	}
-	if annotations.Annotations(annos).Contains(&v2.GrantAlreadyRevoked{}) {
+	if annos.Contains(&v2.GrantAlreadyRevoked{}) {
 		fmt.Fprintf(o.Out, "grant %s was already revoked\n", g.GetId())
 	} else {
 		fmt.Fprintf(o.Out, "revoked grant %s\n", g.GetId())

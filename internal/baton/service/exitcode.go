@@ -11,18 +11,19 @@ import (
 const exitCodeConfig = 2
 
 // configError marks an error as a configuration problem (exit code 2).
-type configErr struct{ err error }
+type configError struct{ err error }
 
-func (e *configErr) Error() string { return e.err.Error() }
-func (e *configErr) Unwrap() error { return e.err }
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
 
-func configError(err error) error { return &configErr{err: err} }
+// newConfigError marks err as a configuration problem (exit code 2).
+func newConfigError(err error) error { return &configError{err: err} }
 
 // ExitCode is the process exit code for an error returned by [Run]: 0 for nil; 2 for
 // configuration errors; the gRPC code carried by the error (16 when ConductorOne rejects the
 // credentials); 1 for a cancelled context; 4 for a deadline; 2 for anything else.
 func ExitCode(err error) int {
-	var ce *configErr
+	var ce *configError
 	switch {
 	case err == nil:
 		return 0

@@ -79,7 +79,7 @@ func TestExitCode(t *testing.T) {
 		want int
 	}{
 		{nil, 0},
-		{configError(errors.New("bad flag")), 2},
+		{newConfigError(errors.New("bad flag")), 2},
 		{fmt.Errorf("startup hello: %w", status.Error(codes.Unauthenticated, "get token: 401 Unauthorized")), 16},
 		{status.Error(codes.NotFound, "x"), 5},
 		{fmt.Errorf("x: %w", context.Canceled), 1},

@@ -57,14 +57,14 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 func run(ctx context.Context, cfg Config, deps Deps, h hooks) error {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return configError(err)
+		return newConfigError(err)
 	}
 	if err := deps.check(); err != nil {
-		return configError(err)
+		return newConfigError(err)
 	}
 	id, key, err := parseCredentials(cfg)
 	if err != nil {
-		return configError(err)
+		return newConfigError(err)
 	}
 	ep := newEndpoint(id, h.getenv("BATON_C1_API_HOST"))
 	httpClient := newTokenClient(h)
@@ -75,7 +75,7 @@ func run(ctx context.Context, cfg Config, deps Deps, h hooks) error {
 	}
 	conn, err := dial(ep, id, ts, h)
 	if err != nil {
-		return configError(err)
+		return newConfigError(err)
 	}
 	defer conn.Close()
 	r, err := newRunner(ctx, cfg, deps, h, conn)
@@ -94,7 +94,7 @@ func run(ctx context.Context, cfg Config, deps Deps, h hooks) error {
 	}
 	stopHealth, err := r.startHealth(ctx)
 	if err != nil {
-		return configError(err)
+		return newConfigError(err)
 	}
 	defer stopHealth()
 	r.loop(ctx)
@@ -117,7 +117,7 @@ func parseCredentials(cfg Config) (clientID, signingKey, error) {
 func newRunner(ctx context.Context, cfg Config, deps Deps, h hooks, conn *grpc.ClientConn) (*runner, error) {
 	md, err := connectorbuilder.FullMetadata(ctx, deps.Connector)
 	if err != nil {
-		return nil, configError(fmt.Errorf("connector metadata: %w", err))
+		return nil, newConfigError(fmt.Errorf("connector metadata: %w", err))
 	}
 	r := &runner{
 		cfg: cfg, deps: deps, hooks: h, client: batonv1.NewBatonServiceClient(conn),

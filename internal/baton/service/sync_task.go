@@ -88,7 +88,7 @@ func (hb *heartbeat) explain(err error) error {
 		return err
 	}
 	cause := context.Cause(hb.ctx)
-	if cause == nil || errors.Is(err, cause) || cause == context.Canceled {
+	if cause == nil || errors.Is(err, cause) || errors.Is(cause, context.Canceled) {
 		return err
 	}
 	return fmt.Errorf("%w (%w)", err, cause)

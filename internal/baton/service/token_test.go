@@ -70,7 +70,7 @@ func TestAssertionContents(t *testing.T) {
 				"nbf": float64(now.Unix() - 120), "exp": float64(now.Unix() + 120),
 			}, claims)
 
-			jws, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.EdDSA})
+			jws, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.EdDSA})
 			require.NoError(t, err)
 			_, err = jws.Verify(pub)
 			require.NoError(t, err)

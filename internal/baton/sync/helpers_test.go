@@ -60,7 +60,7 @@ func syncFile(ctx context.Context, path, tempDir string, conn *fakeconnector.Con
 
 func errorsJoin(err, other error) error {
 	if other != nil {
-		return fmt.Errorf("%w (close: %v)", err, other)
+		return fmt.Errorf("%w (close: %w)", err, other)
 	}
 	return err
 }

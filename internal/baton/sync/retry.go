@@ -53,7 +53,7 @@ func transientDelay(attempt int) time.Duration {
 		d = min(backoffBase<<attempt, backoffCap)
 	}
 	half := d / 2
-	return half + rand.N(half+1)
+	return half + rand.N(half+1) //nolint:gosec // G404: jitter for backoff, not security
 }
 
 // retryAfterDelay clamps a RetryAfter delay to [retryAfterFloor, retryAfterCap].
@@ -86,7 +86,9 @@ func (e *engine) retry(ctx context.Context, what string, fn func(context.Context
 		logging.From(ctx).Debug("retrying connector call",
 			zap.String("call", what), zap.Duration("delay", delay), zap.Error(err))
 		if serr := e.opts.Sleep(ctx, delay); serr != nil {
-			return fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)
+			// err is detail only: the result is the context's error and must not classify (exit
+			// code, gRPC status) as the connector error it interrupted.
+			return fmt.Errorf("%w (while waiting to retry after: %v)", serr, err) //nolint:errorlint // err deliberately not wrapped
 		}
 	}
 }

@@ -134,17 +134,6 @@ func (t *tracker) unfinished(ti int) int {
 	return t.perType[ti]
 }
 
-// finished reports how many units completed in this process.
-func (t *tracker) finished() int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var n int64
-	for _, v := range t.retired {
-		n += int64(v)
-	}
-	return n
-}
-
 // snapshot describes the progress for a checkpoint.
 func (t *tracker) snapshot() *cursor {
 	t.mu.Lock()

@@ -216,7 +216,7 @@ func CheckLoopback(addr string) error {
 		return fmt.Errorf("parse listen address %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
-	if ip == nil || !(ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback)) {
+	if ip == nil || (!ip.Equal(net.IPv4(127, 0, 0, 1)) && !ip.Equal(net.IPv6loopback)) {
 		return errors.New("listen address must be 127.0.0.1 or ::1, got " + host)
 	}
 	return nil

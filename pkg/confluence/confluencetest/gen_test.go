@@ -143,8 +143,8 @@ func TestGenerateSpaces(t *testing.T) {
 	require.Len(t, tr.Spaces, cfg.Spaces+cfg.PersonalSpaces)
 	personal, archived := 0, 0
 	for _, sp := range tr.Spaces {
-		switch {
-		case sp.Type == "personal":
+		switch sp.Type {
+		case "personal":
 			personal++
 			require.Equal(t, "~"+sp.AuthorID, sp.Key)
 			owner, _ := tr.User(sp.AuthorID)

@@ -71,8 +71,8 @@ func (s *Server) lookupSpaceKey(w http.ResponseWriter, r *http.Request, key stri
 	return sp
 }
 
-// resolvePrincipal returns the principal id a subject names (groups by id or, as the
-// deprecated interim form, by name); "" when unknown. Callers hold mu.
+// resolvePrincipal returns the principal id a subject names (groups by id or, as the deprecated
+// interim form, by name); "" when unknown. Callers hold mu.
 func (st *state) resolvePrincipal(sub permSubject) string {
 	if sub.Type == "user" {
 		if _, ok := st.user(sub.Identifier); ok {
@@ -202,7 +202,7 @@ func catalogue() []catalogueEntry {
 
 // spacePermissionCatalogue answers GET /wiki/api/v2/space-permissions (offset cursor).
 func (s *Server) spacePermissionCatalogue(w http.ResponseWriter, r *http.Request) {
-	after, _, limit, err := v2Params(r, "catalogue", s.cfg.V2PageCap)
+	after, limit, err := v2Params(r, "catalogue", s.cfg.V2PageCap)
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "%v", err)
 		return

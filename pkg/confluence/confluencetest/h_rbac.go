@@ -69,7 +69,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	after, _, limit, err := v2Params(r, "roles", s.cfg.V2PageCap)
+	after, limit, err := v2Params(r, "roles", s.cfg.V2PageCap)
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "%v", err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) {
 		apiError(w, r, http.StatusBadRequest, "%s", msg)
 		return
 	}
-	after, _, limit, err := v2Params(r, "assigns", s.cfg.V2PageCap)
+	after, limit, err := v2Params(r, "assigns", s.cfg.V2PageCap)
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "%v", err)
 		return

@@ -85,7 +85,7 @@ func (s *Server) listSpaces(w http.ResponseWriter, r *http.Request) {
 		apiError(w, r, http.StatusBadRequest, "%s", msg)
 		return
 	}
-	after, _, limit, err := v2Params(r, "spaces", s.cfg.V2PageCap)
+	after, limit, err := v2Params(r, "spaces", s.cfg.V2PageCap)
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "%v", err)
 		return
@@ -186,7 +186,7 @@ func (s *Server) spacePermissions(w http.ResponseWriter, r *http.Request) {
 	if sp == nil {
 		return
 	}
-	after, _, limit, err := v2Params(r, "perms", s.cfg.V2PageCap)
+	after, limit, err := v2Params(r, "perms", s.cfg.V2PageCap)
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "%v", err)
 		return

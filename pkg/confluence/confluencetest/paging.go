@@ -103,30 +103,30 @@ func (c cursor) encode() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// v2Params reads cursor and limit of a v2 list of the given kind. ok is false when there is no
+// v2Params reads cursor and limit of a v2 list of the given kind. after is 0 when there is no
 // cursor (first page).
-func v2Params(r *http.Request, kind string, maxLimit int) (after int64, ok bool, limit int, err error) {
+func v2Params(r *http.Request, kind string, maxLimit int) (after int64, limit int, err error) {
 	q := r.URL.Query()
 	limit = 25
 	if s := q.Get("limit"); s != "" {
 		limit, err = strconv.Atoi(s)
 		if err != nil || limit < 1 || limit > maxLimit {
-			return 0, false, 0, errors.New("limit must be between 1 and " + strconv.Itoa(maxLimit))
+			return 0, 0, errors.New("limit must be between 1 and " + strconv.Itoa(maxLimit))
 		}
 	}
 	s := q.Get("cursor")
 	if s == "" {
-		return 0, false, limit, nil
+		return 0, limit, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return 0, false, 0, errBadCursor
+		return 0, 0, errBadCursor
 	}
 	var c cursor
 	if json.Unmarshal(raw, &c) != nil || c.Kind != kind {
-		return 0, false, 0, errBadCursor
+		return 0, 0, errBadCursor
 	}
-	return c.After, true, limit, nil
+	return c.After, limit, nil
 }
 
 // writeV2Page writes a v2 page; when next is set, the next page's URL goes in the Link header

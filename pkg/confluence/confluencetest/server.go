@@ -34,7 +34,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", s.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
@@ -50,7 +50,6 @@ func NewServer(cfg Config) (*Server, error) {
 	go func() {
 		defer close(s.served)
 		_ = s.srv.Serve(ln) // returns ErrServerClosed after Close
-
 	}()
 	return s, nil
 }

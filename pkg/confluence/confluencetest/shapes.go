@@ -54,7 +54,7 @@ type v1User struct {
 // admin administer) the application; others have none.
 func v1Operations(u User, admin bool) []operation {
 	ops := []operation{}
-	if !u.Active() || !(u.Licensed || u.Guest || u.AccountType == AccountApp) {
+	if !u.Active() || (!u.Licensed && !u.Guest && u.AccountType != AccountApp) {
 		return ops
 	}
 	if admin {

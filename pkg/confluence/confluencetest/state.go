@@ -45,13 +45,12 @@ func (g *groupRec) has(accountID string) bool {
 	return ok
 }
 
-func (g *groupRec) add(accountID string) bool {
+func (g *groupRec) add(accountID string) {
 	if g.has(accountID) {
-		return false
+		return
 	}
 	g.members = append(g.members, accountID)
 	g.set[accountID] = struct{}{}
-	return true
 }
 
 func (g *groupRec) remove(accountID string) {
@@ -97,7 +96,8 @@ func newPerm(id int64, who principal, op opPair) perm {
 	b = appendJSONString(b, op.key)
 	b = append(b, `,"targetType":`...)
 	b = appendJSONString(b, op.target)
-	p.json = append(b, "}}"...)
+	b = append(b, "}}"...)
+	p.json = b
 	return p
 }
 

@@ -97,7 +97,9 @@ func TestCloseAbortsDelayedRequests(t *testing.T) {
 	require.Eventually(t, func() bool { return srv.Stats().Total == 1 }, 5*time.Second, time.Millisecond)
 	srv.Close()
 	select {
-	case <-errc:
+	case err := <-errc:
+		// Either outcome is fine (an aborted connection or a response): the request ended.
+		t.Logf("delayed request ended: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not abort the delayed request")
 	}

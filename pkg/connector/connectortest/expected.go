@@ -151,7 +151,7 @@ func SpaceResource(s confluencetest.Space, rbac bool) *v2.Resource {
 func SyncedSpaces(t *confluencetest.Truth, skipPersonal bool) []confluencetest.Space {
 	var out []confluencetest.Space
 	for _, s := range t.Spaces {
-		if !(skipPersonal && s.Type == "personal") {
+		if !skipPersonal || s.Type != "personal" {
 			out = append(out, s)
 		}
 	}

@@ -116,7 +116,7 @@ func New(opts Options) (*Server, error) {
 		s.cleanup()
 		return nil, err
 	}
-	if s.ln, err = net.Listen("tcp", opts.Addr); err != nil {
+	if s.ln, err = new(net.ListenConfig).Listen(context.Background(), "tcp", opts.Addr); err != nil {
 		s.cleanup()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -162,7 +162,7 @@ func (s *Server) writeCA() error {
 		s.tmpDir = dir
 		s.caFile = filepath.Join(dir, "ca.pem")
 	}
-	if err := os.WriteFile(s.caFile, s.certs.caPEM, 0o644); err != nil {
+	if err := os.WriteFile(s.caFile, s.certs.caPEM, 0o644); err != nil { //nolint:gosec // G306: a public CA certificate, readable by the connector under test
 		return fmt.Errorf("write ca file: %w", err)
 	}
 	return nil

@@ -119,7 +119,8 @@ func (s *Server) checkAssertion(compact string, rec *TokenRecord) error {
 	if err := s.checkHeader(rec.Header); err != nil {
 		return err
 	}
-	jws, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.EdDSA})
+	// strings.Fields drops whitespace as the deprecated jose.ParseSigned did before parsing.
+	jws, err := jose.ParseSignedCompact(strings.Join(strings.Fields(compact), ""), []jose.SignatureAlgorithm{jose.EdDSA})
 	if err != nil {
 		return fmt.Errorf("parse assertion: %w", err)
 	}

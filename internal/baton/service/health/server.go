@@ -84,7 +84,7 @@ type Server struct {
 
 // Start listens on bindAddress:port (plain HTTP) and serves Handler(c) until Shutdown.
 func Start(bindAddress string, port int, c Checks) (*Server, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(bindAddress, fmt.Sprint(port)))
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", net.JoinHostPort(bindAddress, fmt.Sprint(port)))
 	if err != nil {
 		return nil, fmt.Errorf("health check server: %w", err)
 	}
