@@ -17,8 +17,9 @@ import (
 // 0644), fsynced, renamed over <path>, and the directory is fsynced; then the working directory
 // and lock are removed.
 //
-// On error the previous <path> is untouched, <path>.tmp is removed and so is the working
-// directory (the Store is released either way). A full disk is reported as ErrDiskFull.
+// Errors do not repeat <path> (the caller says what it was saving). On error the previous <path>
+// is untouched, <path>.tmp is removed and so is the working directory (the Store is released
+// either way). A full disk is reported as ErrDiskFull.
 func (s *Store) Save(ctx context.Context) (err error) {
 	s.life.Lock()
 	defer s.life.Unlock()
@@ -29,7 +30,7 @@ func (s *Store) Save(ctx context.Context) (err error) {
 	}
 	s.closed = true
 	if s.failed != nil {
-		err = fmt.Errorf("save %s: an earlier write failed: %w", s.path, s.failed)
+		err = s.failed
 		s.rollback(ctx)
 		_ = s.closeDBs()
 		return errors.Join(err, s.removeTemp(), releaseLock(s.lock, s.lockPath, true))
@@ -52,7 +53,7 @@ func (s *Store) Save(ctx context.Context) (err error) {
 		return err
 	}
 	if err := s.writeOutput(ctx); err != nil {
-		return fmt.Errorf("save %s: %w", s.path, err)
+		return err
 	}
 	return nil
 }
