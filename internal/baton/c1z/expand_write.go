@@ -131,25 +131,5 @@ func (w *derivedWriter) update(ctx context.Context, id int64, data []byte) error
 // the writer's driver connection. The context is not passed down: the driver would start a
 // watcher goroutine per call; expansion checks ctx between destinations.
 func (s *Store) execDerived(ctx context.Context, n int, args []driver.NamedValue) error {
-	return s.wconn.Raw(func(dc any) error {
-		k := upsertKey{"v1_grants derived", n}
-		st, ok := s.upserts[k]
-		if !ok {
-			prep, ok := dc.(driver.ConnPrepareContext)
-			if !ok {
-				return fmt.Errorf("sqlite driver cannot prepare statements")
-			}
-			var err error
-			if st, err = prep.PrepareContext(ctx, derivedInsert(n)); err != nil {
-				return fmt.Errorf("prepare derived grant insert: %w", err)
-			}
-			s.upserts[k] = st
-		}
-		ex, ok := st.(driver.StmtExecContext)
-		if !ok {
-			return fmt.Errorf("sqlite driver cannot execute statements with a context")
-		}
-		_, err := ex.ExecContext(context.Background(), args)
-		return err
-	})
+	return s.execRaw(ctx, context.Background(), upsertKey{"v1_grants derived", n}, func() string { return derivedInsert(n) }, args)
 }

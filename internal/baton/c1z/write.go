@@ -208,8 +208,13 @@ type upsertKey struct {
 // database/sql layer would otherwise convert and check every argument again on each call, which
 // is a large share of the writer's time on big syncs (wmu held).
 func (s *Store) execUpsert(ctx context.Context, u upsert, n int, args []driver.NamedValue) error {
+	return s.execRaw(ctx, ctx, upsertKey{u.table, n}, func() string { return u.query(n) }, args)
+}
+
+// execRaw runs the driver statement named k (prepared from query() on first use, with ctx) with
+// args, passing execCtx to the driver (wmu held).
+func (s *Store) execRaw(ctx, execCtx context.Context, k upsertKey, query func() string, args []driver.NamedValue) error {
 	return s.wconn.Raw(func(dc any) error {
-		k := upsertKey{u.table, n}
 		st, ok := s.upserts[k]
 		if !ok {
 			prep, ok := dc.(driver.ConnPrepareContext)
@@ -217,8 +222,8 @@ func (s *Store) execUpsert(ctx context.Context, u upsert, n int, args []driver.N
 				return fmt.Errorf("sqlite driver cannot prepare statements")
 			}
 			var err error
-			if st, err = prep.PrepareContext(ctx, u.query(n)); err != nil {
-				return fmt.Errorf("prepare insert into %s: %w", u.table, err)
+			if st, err = prep.PrepareContext(ctx, query()); err != nil {
+				return fmt.Errorf("prepare %s insert: %w", k.table, err)
 			}
 			s.upserts[k] = st
 		}
@@ -226,7 +231,7 @@ func (s *Store) execUpsert(ctx context.Context, u upsert, n int, args []driver.N
 		if !ok {
 			return fmt.Errorf("sqlite driver cannot execute statements with a context")
 		}
-		_, err := ex.ExecContext(ctx, args)
+		_, err := ex.ExecContext(execCtx, args)
 		return err
 	})
 }
