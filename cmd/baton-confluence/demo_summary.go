@@ -127,7 +127,11 @@ func (e *examples) guest() {
 				what = append(what, e.entitlementName(g.GetEntitlement().GetId())+inherited(g))
 			}
 		}
-		fmt.Fprintf(e.out, "  - guest %s holds %d grants: %s\n", u.DisplayName, len(gs), strings.Join(what, "; "))
+		list := strings.Join(what, "; ")
+		if len(gs) > len(what) {
+			list += "; …"
+		}
+		fmt.Fprintf(e.out, "  - guest %s holds %d grants: %s\n", u.DisplayName, len(gs), list)
 		return
 	}
 }
