@@ -78,6 +78,6 @@ func TestRunTraitCheck(t *testing.T) {
 	cfg.NoTraitUser = fakeconnector.UserID(13)
 	path := filepath.Join(t.TempDir(), "sync.c1z")
 	_, err := syncFile(t.Context(), path, t.TempDir(), fakeconnector.New(cfg), Options{})
-	require.ErrorContains(t, err, "list user resources (page 4, token \"12\"): resource user:u13 has no UserTrait annotation, which its type's TRAIT_USER requires")
+	require.ErrorContains(t, err, "list user resources (page 4): resource user:u13 has no UserTrait annotation, which its type's TRAIT_USER requires")
 	require.NoFileExists(t, path)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"go.uber.org/zap"
+
+	"github.com/baton-confluence/baton-confluence/internal/baton/logging"
 	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
 )
 
@@ -21,10 +24,10 @@ func (e *engine) pages(ctx context.Context, desc, token string, save func(next s
 	for page := 1; ; page++ {
 		next, err := fetch(ctx, token)
 		if err != nil {
-			return pageError(desc, page, token, err)
+			return pageError(ctx, desc, page, token, err)
 		}
 		if next != "" && next == token {
-			return pageError(desc, page, token, fmt.Errorf("the syncer returned the page token it was given, which would never end"))
+			return pageError(ctx, desc, page, token, fmt.Errorf("the syncer returned the page token it was given, which would never end"))
 		}
 		save(next)
 		if err := e.checkpoint(ctx, false); err != nil {
@@ -37,16 +40,17 @@ func (e *engine) pages(ctx context.Context, desc, token string, save func(next s
 	}
 }
 
-// pageError names the listing, page and token a failure happened on.
-func pageError(desc string, page int, token string, err error) error {
-	if token == "" {
-		return fmt.Errorf("%s (page %d): %w", desc, page, err)
+// pageError names the listing and page a failure happened on. The page token (the connector's
+// opaque cursor, meaningless to a user) goes to the debug log only.
+func pageError(ctx context.Context, desc string, page int, token string, err error) error {
+	if token != "" {
+		const maxTok = 200
+		if len(token) > maxTok {
+			token = token[:maxTok] + "…"
+		}
+		logging.From(ctx).Debug("page failed", zap.String("listing", desc), zap.Int("page", page), zap.String("page_token", token))
 	}
-	const maxTok = 80
-	if len(token) > maxTok {
-		token = token[:maxTok] + "…"
-	}
-	return fmt.Errorf("%s (page %d, token %q): %w", desc, page, token, err)
+	return fmt.Errorf("%s (page %d): %w", desc, page, err)
 }
 
 // resourceFilter selects the stored resources that are units of a phase.
