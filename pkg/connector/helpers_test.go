@@ -16,7 +16,6 @@ import (
 	"github.com/baton-confluence/baton-confluence/pkg/connector"
 	"github.com/baton-confluence/baton-confluence/pkg/connector/connectortest"
 
-	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/logging"
 	"github.com/baton-confluence/baton-confluence/internal/baton/runner"
 	"github.com/baton-confluence/baton-confluence/internal/baton/sync"
@@ -80,27 +79,8 @@ func syncFile(ctx context.Context, t testing.TB, conn *connector.Connector, opts
 // readContent reads everything the latest sync of a c1z holds.
 func readContent(ctx context.Context, t testing.TB, path string) *connectortest.Content {
 	t.Helper()
-	r, err := c1z.OpenReader(ctx, path, c1z.ReaderOptions{TempDir: t.TempDir(), RequireFinished: true})
+	c, err := connectortest.ReadContent(ctx, path, t.TempDir())
 	require.NoError(t, err)
-	defer func() { require.NoError(t, r.Close()) }()
-	c := connectortest.NewContent()
-	rts, err := r.ResourceTypes(ctx)
-	require.NoError(t, err)
-	for _, rt := range rts {
-		c.AddResourceType(rt)
-	}
-	for res, err := range r.Resources(ctx, c1z.ResourceFilter{}) {
-		require.NoError(t, err)
-		c.AddResource(res)
-	}
-	for e, err := range r.Entitlements(ctx, c1z.EntitlementFilter{}) {
-		require.NoError(t, err)
-		c.AddEntitlement(e)
-	}
-	for g, err := range r.Grants(ctx, c1z.GrantFilter{}) {
-		require.NoError(t, err)
-		c.AddGrant(g)
-	}
 	return c
 }
 

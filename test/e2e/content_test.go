@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
 	batonv1 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connectorapi/baton/v1"
 	"github.com/baton-confluence/baton-confluence/internal/baton/service/c1fake"
@@ -22,27 +21,8 @@ import (
 // readContent reads everything the latest finished sync of a c1z holds.
 func readContent(ctx context.Context, t *testing.T, path string) *connectortest.Content {
 	t.Helper()
-	r, err := c1z.OpenReader(ctx, path, c1z.ReaderOptions{TempDir: t.TempDir(), RequireFinished: true})
+	c, err := connectortest.ReadContent(ctx, path, t.TempDir())
 	require.NoError(t, err)
-	defer func() { require.NoError(t, r.Close()) }()
-	c := connectortest.NewContent()
-	rts, err := r.ResourceTypes(ctx)
-	require.NoError(t, err)
-	for _, rt := range rts {
-		c.AddResourceType(rt)
-	}
-	for res, err := range r.Resources(ctx, c1z.ResourceFilter{}) {
-		require.NoError(t, err)
-		c.AddResource(res)
-	}
-	for e, err := range r.Entitlements(ctx, c1z.EntitlementFilter{}) {
-		require.NoError(t, err)
-		c.AddEntitlement(e)
-	}
-	for g, err := range r.Grants(ctx, c1z.GrantFilter{}) {
-		require.NoError(t, err)
-		c.AddGrant(g)
-	}
 	return c
 }
 

@@ -86,7 +86,7 @@ func (e *env) requireSuccess(res faults.Result, adjust func(*confluencetest.Trut
 // requireTruth compares the output's content with the simulator's truth.
 func (e *env) requireTruth(adjust func(*confluencetest.Truth)) {
 	e.t.Helper()
-	got, err := faults.ReadContent(e.t.Context(), e.out(), e.scratch)
+	got, err := connectortest.ReadContent(e.t.Context(), e.out(), e.scratch)
 	require.NoError(e.t, err, "read the output")
 	truth := e.sim.Truth()
 	if adjust != nil {
@@ -131,7 +131,7 @@ func (e *env) requireFailure(res faults.Result, prev faults.FileState, want ...s
 	_, err = os.Stat(e.out() + ".tmp")
 	require.ErrorIs(e.t, err, os.ErrNotExist, "no partial output next to the output path")
 	if !prev.Exists {
-		_, err := faults.ReadContent(e.t.Context(), e.out(), e.scratch)
+		_, err := connectortest.ReadContent(e.t.Context(), e.out(), e.scratch)
 		require.Error(e.t, err, "no file a reader would accept")
 	}
 }

@@ -75,7 +75,7 @@ func TestDomainURLForms(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "sync.c1z")
 			res := run(t, append(certs.env(), "BATON_API_KEY="+sim.Config().APIToken), syncArgs(sim, domain, out, t.TempDir())...)
 			require.Zero(t, res.Code, "--domain-url %q: %s", domain, tail(res.Stderr, 2000))
-			got, err := faults.ReadContent(t.Context(), out, t.TempDir())
+			got, err := connectortest.ReadContent(t.Context(), out, t.TempDir())
 			require.NoError(t, err)
 			if d := connectortest.Diff(connectortest.Expected(truth, connectortest.Options{}), got, 5); d != "" {
 				t.Fatalf("--domain-url %q: content differs from the truth:\n%s", domain, d)

@@ -86,7 +86,7 @@ func TestHostileIDsCursorsAndJSON(t *testing.T) {
 			}
 			res := run(t, []string{"BATON_API_KEY=" + sim.Config().APIToken}, append(args, "--log-level", "debug")...)
 			require.Zero(t, res.Code, tail(res.Stderr, 3000))
-			got, err := faults.ReadContent(t.Context(), out, t.TempDir())
+			got, err := connectortest.ReadContent(t.Context(), out, t.TempDir())
 			require.NoError(t, err)
 			want := connectortest.Expected(mapTruth(sim.Truth(), ids), connectortest.Options{UseRBAC: tc.rbac})
 			if d := connectortest.Diff(want, got, 3); d != "" {
