@@ -82,7 +82,8 @@ func TestReadsOlderFiles(t *testing.T) {
 	require.Equal(t, before, after, "a reader never rewrites the file")
 }
 
-// TestAppendsToOlderFile: a Store opened on an older file completes the schema and appends.
+// TestAppendsToOlderFile: a Store opened on an older file completes the schema and appends (in
+// the file's own page size).
 func TestAppendsToOlderFile(t *testing.T) {
 	t.Parallel()
 	path, _ := oldStyleFile(t)
@@ -97,6 +98,9 @@ func TestAppendsToOlderFile(t *testing.T) {
 	var mode string
 	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
 	require.Equal(t, "delete", mode)
+	var size int
+	require.NoError(t, db.QueryRow("PRAGMA page_size").Scan(&size))
+	require.Equal(t, 4096, size, "a loaded database keeps its page size")
 	r, err := OpenReader(t.Context(), path, ReaderOptions{TempDir: t.TempDir()})
 	require.NoError(t, err)
 	defer r.Close()

@@ -25,8 +25,9 @@
 // [Store.Close] without Save) the next Open of the same output reuses the working directory —
 // unless the output file changed in the meantime — and [Store.LatestUnfinishedSync] finds the
 // interrupted sync and its token. [Store.Discard] throws the working directory away. (During
-// grant expansion the database is written without syncing: a killed process is still safe,
-// but a power loss then may cost the working directory, never the output file.)
+// grant expansion, and from then on until the save, the database is written without syncing: a
+// killed process is still safe, but a power loss then may cost the working directory, never the
+// output file.)
 //
 // Concurrency. A Store may be used from many goroutines: writes are serialised on one
 // connection, reads use a pool of read-only connections and see committed data (a read first

@@ -126,13 +126,14 @@ func (b *bulkMode) end(ctx context.Context) error {
 		errs = append(errs, b.rebuild(bg))
 	}
 	if b.journal {
+		// synchronous stays OFF: the marker written by enterBulk lasts as long as the working
+		// directory, which a restart of the system discards anyway, so syncing what follows
+		// (end of sync, checkpoint before saving) would protect nothing and cost a flush of
+		// the whole database to disk.
 		var mode string
 		err := s.wconn.QueryRowContext(bg, "PRAGMA journal_mode = WAL").Scan(&mode)
 		if err == nil && mode != "wal" {
 			err = fmt.Errorf("journal mode is still %q", mode)
-		}
-		if err == nil {
-			_, err = s.wconn.ExecContext(bg, "PRAGMA synchronous = NORMAL")
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore WAL mode: %w", err))
