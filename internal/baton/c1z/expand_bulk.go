@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 const (
@@ -149,6 +150,14 @@ func (b *bulkMode) end(ctx context.Context) error {
 	return nil
 }
 
+// setCacheKiB sets the writer's page cache size.
+func (s *Store) setCacheKiB(ctx context.Context, kib int) error {
+	if _, err := s.wconn.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(kib)); err != nil {
+		return fmt.Errorf("set cache size: %w", err)
+	}
+	return nil
+}
+
 // rebuild creates the dropped indexes again, sorting on disk.
 func (b *bulkMode) rebuild(ctx context.Context) error {
 	s := b.s
@@ -162,6 +171,10 @@ func (b *bulkMode) rebuild(ctx context.Context) error {
 		return fmt.Errorf("set sorter threads: %w", err)
 	}
 	defer func() { _, _ = s.wconn.ExecContext(ctx, "PRAGMA threads = 0") }()
+	if err := s.setCacheKiB(ctx, rebuildCacheKiB); err != nil {
+		return err
+	}
+	defer func() { _ = s.setCacheKiB(ctx, writerCacheKiB) }()
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

@@ -236,6 +236,9 @@ func TestExpandMatchesReference(t *testing.T) {
 				got := storedRows(t, s, syncID)
 				requireRowsMatch(t, rs, want.grants, got)
 				requireAllIndexes(t, s)
+				var cache int
+				require.NoError(t, s.wconn.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&cache))
+				require.Equal(t, -writerCacheKiB, cache, "the writer's cache size is restored after index builds")
 
 				again, err := s.ExpandGrants(t.Context(), syncID)
 				require.NoError(t, err)

@@ -1,6 +1,7 @@
 package c1z
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -202,11 +203,19 @@ func appendPrincipals(out []srcPrincipal, src string, rows []storedGrant) ([]src
 			if ps.principal == nil {
 				continue
 			}
+			// ps.principal points into the row's whole grant data: entries keep copies, or
+			// the source cache would hold every source grant (entitlement and all) while
+			// counting only its principal.
+			var principal []byte
 			if e.first == nil {
-				e.first = ps.principal
+				principal = bytes.Clone(ps.principal)
+				e.first = principal
 			}
 			if ps.direct && e.firstDirect == nil {
-				e.firstDirect = ps.principal
+				if principal == nil {
+					principal = bytes.Clone(ps.principal)
+				}
+				e.firstDirect = principal
 			}
 		}
 		if e.first != nil {

@@ -124,6 +124,15 @@ func (s *Store) writeOutput(ctx context.Context) error {
 	if err := encodeTo(ctx, w, s.dbPath()); err != nil {
 		return fmt.Errorf("write %s: %w", tmp, err)
 	}
+	// The database is no longer needed whatever happens next (Save releases the working
+	// directory either way): unlinking it (a second or so for gigabytes) overlaps the flush of
+	// the output. Save removes the rest of the directory.
+	unlinked := make(chan struct{})
+	go func() {
+		defer close(unlinked)
+		_ = os.Remove(s.dbPath())
+	}()
+	defer func() { <-unlinked }()
 	if err := f.Sync(); err != nil {
 		return diskError(err, "sync %s", tmp)
 	}
