@@ -51,7 +51,8 @@ type ExpandStats struct {
 // committed in batches and after every round; writes and reads by others wait until expansion
 // is done. Expansion is idempotent: after an interruption (even a killed process: the next
 // Open rolls back the unfinished transaction and rebuilds missing indexes) it can simply run
-// again.
+// again. While it runs, the process's garbage collector target is lowered (see
+// expandGCPercent) unless GOGC is set.
 //
 // It fails with ErrExpansion when a source entitlement's resource is not the expandable grant's
 // principal, or when the graph needs more rounds than the depth limit (Options.MaxExpandDepth,
@@ -66,6 +67,7 @@ func (s *Store) ExpandGrants(ctx context.Context, syncID string) (ExpandStats, e
 	if err := s.commit(ctx); err != nil {
 		return st, fmt.Errorf("expand grants: %w", err)
 	}
+	defer lowerGCTarget()()
 	g, dropped, err := loadGraph(ctx, s.rdb, syncID)
 	if err != nil {
 		return st, fmt.Errorf("expand grants: load graph: %w", err)
