@@ -168,13 +168,14 @@ func (s *Store) tryResume(ctx context.Context) bool {
 
 func (s *Store) dbPath() string { return filepath.Join(s.dir, dbFileName) }
 
-// Page cache sizes, in KiB (SQLite's negative cache_size). modernc's page cache costs about
-// twice its size in resident memory (with 16 KiB pages, a 4 MiB writer cache raised the peak
-// RSS of a Medium sync from 70 to 95-100 MB and gained nothing). Expansion writes in key order
-// and needs few pages; the writer's cache mostly helps the random-order upserts of the
-// collection phase. The index builds after a large expansion sort in memory chunks sized by
-// the cache: rebuildCacheKiB (-5 MB peak RSS at Large, same time). Readers read little: pages
-// of grants, resource lookups.
+// Page cache sizes, in KiB (SQLite's negative cache_size). modernc's page cache costs more
+// resident memory than its size, more so with 16 KiB pages: a 3 MiB writer cache raised the
+// peak RSS of the Large sync from 96 to 111 MB, 4 MiB that of Medium from 68 to 95-100 MB, for
+// no gain in either. Expansion writes in key order and needs few pages; the writer's cache
+// mostly helps random-order upserts of very many grants (BenchmarkWrite1M's 1,000,000: write
+// 34 s with 2 MiB, 30 s with 3 MiB, 22 s with 8 MiB). The index builds after a large
+// expansion sort in memory chunks sized by the cache: rebuildCacheKiB (-5 MB peak RSS at Large,
+// same time). Readers read little: pages of grants, resource lookups.
 const (
 	writerCacheKiB  = 2048
 	rebuildCacheKiB = 512
