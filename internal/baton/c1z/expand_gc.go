@@ -31,11 +31,10 @@ func lowerGCTarget() (restore func()) {
 	gcTarget.mu.Lock()
 	defer gcTarget.mu.Unlock()
 	if gcTarget.users == 0 {
-		prev := debug.SetGCPercent(expandGCPercent)
-		gcTarget.prev, gcTarget.set = prev, true
-		if prev <= expandGCPercent { // already lower, or off (-1)
-			debug.SetGCPercent(prev)
-			gcTarget.set = false
+		if prev := debug.SetGCPercent(expandGCPercent); prev > expandGCPercent {
+			gcTarget.prev, gcTarget.set = prev, true
+		} else {
+			debug.SetGCPercent(prev) // already lower, or off (-1)
 		}
 	}
 	gcTarget.users++
