@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 )
 
@@ -57,8 +58,7 @@ type ExpandStats struct {
 // It fails with ErrExpansion when a source entitlement's resource is not the expandable grant's
 // principal, or when the graph needs more rounds than the depth limit (Options.MaxExpandDepth,
 // else BATON_GRAPH_EXPAND_MAX_DEPTH, else 20). Cycles are collapsed, so expansion terminates.
-func (s *Store) ExpandGrants(ctx context.Context, syncID string) (ExpandStats, error) {
-	var st ExpandStats
+func (s *Store) ExpandGrants(ctx context.Context, syncID string) (st ExpandStats, err error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := s.usable(); err != nil {
@@ -67,8 +67,25 @@ func (s *Store) ExpandGrants(ctx context.Context, syncID string) (ExpandStats, e
 	if err := s.commit(ctx); err != nil {
 		return st, fmt.Errorf("expand grants: %w", err)
 	}
+	// The read pool is closed before the graph is loaded, not when the writes start: the
+	// memory its connections hold (tens of MB after the grants of a large site) is released
+	// before the expansion's own grows, which was the peak of the whole sync at Large. The
+	// graph is read through the writer, which sees everything committed.
+	if err := s.closeReaders(); err != nil {
+		return st, fmt.Errorf("expand grants: %w", err)
+	}
+	defer func() {
+		if s.rdb != nil { // reopened by bulk mode's end
+			return
+		}
+		if oerr := s.openReaders(); oerr != nil {
+			s.failed = fmt.Errorf("finish expansion: %w", oerr)
+			err = errors.Join(err, s.failed)
+		}
+	}()
+	defer debug.FreeOSMemory() // after the GC target is restored (deferred next)
 	defer lowerGCTarget()()
-	g, dropped, err := loadGraph(ctx, s.rdb, syncID)
+	g, dropped, err := loadGraph(ctx, s.wconn, syncID)
 	if err != nil {
 		return st, fmt.Errorf("expand grants: load graph: %w", err)
 	}
@@ -87,7 +104,7 @@ func (s *Store) ExpandGrants(ctx context.Context, syncID string) (ExpandStats, e
 
 // expand runs the rounds of g in bulk mode (wmu held, no transaction open).
 func (s *Store) expand(ctx context.Context, g *graph, syncID string, st *ExpandStats) error {
-	est, err := estimateDerived(ctx, s.rdb, g, syncID)
+	est, err := estimateDerived(ctx, s.wconn, g, syncID)
 	if err != nil {
 		return err
 	}

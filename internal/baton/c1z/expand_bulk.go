@@ -42,18 +42,13 @@ type bulkMode struct {
 	dropped []index // indexes to rebuild
 }
 
-// enterBulk prepares the Store (wmu held, no transaction open) for an expansion expected to
-// write est rows: read pool closed (expansion reads through the writer), rollback journal
+// enterBulk prepares the Store (wmu held, no transaction open, read pool closed: expansion
+// reads through the writer) for an expansion expected to write est rows: rollback journal
 // without syncing, and the indexes of bulkDroppedIndexes dropped when the expansion is large
 // compared to the grants already stored. Where the journal mode cannot be changed it writes
 // in WAL mode. The returned bulkMode is never nil: end it, whatever the error.
 func (s *Store) enterBulk(ctx context.Context, est int64) (*bulkMode, error) {
 	b := &bulkMode{s: s}
-	err := s.rdb.Close()
-	s.rdb = nil
-	if err != nil {
-		return b, fmt.Errorf("close read connections: %w", err)
-	}
 	if s.tune.noBulk {
 		return b, nil
 	}

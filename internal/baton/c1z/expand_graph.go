@@ -90,7 +90,7 @@ func (g *graph) addEdge(src, dst int32, shallow bool, filter []string) {
 
 // graphLoader reads the expandable grants of a sync into a graph, checking the §4.2 rules.
 type graphLoader struct {
-	db      *sql.DB
+	db      querier
 	syncID  string
 	g       *graph
 	types   map[string]bool           // resource types of the sync
@@ -99,7 +99,7 @@ type graphLoader struct {
 }
 
 // loadGraph builds the graph from every grant of syncID with needs_expansion = 1, in row order.
-func loadGraph(ctx context.Context, db *sql.DB, syncID string) (*graph, int64, error) {
+func loadGraph(ctx context.Context, db querier, syncID string) (*graph, int64, error) {
 	l := &graphLoader{db: db, syncID: syncID, g: newGraph(), owners: map[string]*v2.ResourceId{}}
 	types, err := groupCount(ctx, db, "SELECT external_id, 0 FROM v1_resource_types WHERE sync_id = ?", []any{syncID})
 	if err != nil {

@@ -2,7 +2,6 @@ package c1z
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +96,7 @@ func (g *graph) plan(ready []int32) ([]destPlan, []*edge) {
 
 // estimateDerived estimates how many grants expanding g writes: for every edge, the grants
 // its source entitlements hold now (later rounds may add more), times its destinations.
-func estimateDerived(ctx context.Context, db *sql.DB, g *graph, syncID string) (int64, error) {
+func estimateDerived(ctx context.Context, db querier, g *graph, syncID string) (int64, error) {
 	counts := map[int32]int64{}
 	var est int64
 	for _, k := range g.order {

@@ -200,6 +200,19 @@ func TestExpandResourceTypeFilter(t *testing.T) {
 	require.NotContains(t, gs, "space:1:write-space:user:u1", "no listed type is in the sync: nothing propagates")
 }
 
+// TestExpandWithoutEdges: the read pool, closed before the graph is loaded, is open again when
+// there turns out to be nothing to expand (and after a failure: see
+// TestExpandMismatchedPrincipalFails).
+func TestExpandWithoutEdges(t *testing.T) {
+	t.Parallel()
+	sc := newScenario(t, Options{})
+	member := ent(groupRes("g1"), "member", userRT)
+	sc.put([]*v2.Entitlement{member}, grant(member, rid("user", "u1")))
+	require.Equal(t, ExpandStats{Nodes: 0}, sc.expand())
+	require.NotNil(t, sc.s.rdb, "read pool reopened")
+	require.Len(t, sc.grants(), 1)
+}
+
 func TestExpandMissingEntitlements(t *testing.T) {
 	t.Parallel()
 	g1, sp := groupRes("g1"), spaceRes("1")

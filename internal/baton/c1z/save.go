@@ -60,11 +60,8 @@ func (s *Store) Save(ctx context.Context) (err error) {
 
 // finalizeDB moves everything into the main database file: no data may live only in a -wal file.
 func (s *Store) finalizeDB(ctx context.Context) error {
-	if s.rdb != nil {
-		if err := s.rdb.Close(); err != nil {
-			return fmt.Errorf("close read connections: %w", err)
-		}
-		s.rdb = nil
+	if err := s.closeReaders(); err != nil {
+		return err
 	}
 	if err := s.commit(ctx); err != nil {
 		return err
