@@ -53,7 +53,9 @@ type ExpandStats struct {
 // is done. Expansion is idempotent: after an interruption (even a killed process: the next
 // Open rolls back the unfinished transaction and rebuilds missing indexes) it can simply run
 // again. While it runs, the process's garbage collector target is lowered (see
-// expandGCPercent) unless GOGC is set.
+// expandGCPercent) unless GOGC is set, and when it ends the memory it used is returned to the
+// operating system at once (debug.FreeOSMemory), so that saving the file does not add its own
+// buffers on top.
 //
 // It fails with ErrExpansion when a source entitlement's resource is not the expandable grant's
 // principal, or when the graph needs more rounds than the depth limit (Options.MaxExpandDepth,
