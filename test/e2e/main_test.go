@@ -1,16 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/baton-confluence/baton-confluence/test/faults"
 )
 
 // Paths of the binaries TestMain builds; empty in -short mode.
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := 1
-	if err := buildBinaries(dir); err != nil {
+	if err := faults.BuildCommands(context.Background(), dir, faults.BuildOptions{Race: raceEnabled}, "baton-confluence", "c1-fake"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 	} else {
 		connectorBin, fakeBin = filepath.Join(dir, "baton-confluence"), filepath.Join(dir, "c1-fake")
@@ -44,30 +45,6 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// buildBinaries runs one `go build` for both commands from the module root.
-func buildBinaries(dir string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	out, err := exec.Command(goBin, "env", "GOMOD").Output()
-	if err != nil {
-		return fmt.Errorf("find module root: %w", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	args := []string{"build", "-o", dir + string(filepath.Separator)}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	args = append(args, "./cmd/baton-confluence", "./cmd/c1-fake")
-	cmd := exec.Command(goBin, args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return nil
 }
 
 // needBinaries skips t in -short mode, and on Windows (the tests send POSIX signals).

@@ -21,16 +21,28 @@ type BuildOptions struct {
 	Race bool
 }
 
+// GoTool returns the go command to build with: the one on PATH (go test puts GOROOT/bin first
+// on it), else the one of the GOROOT environment variable if set, else of the Go root this test
+// binary was built with.
+func GoTool() string {
+	if goBin, err := exec.LookPath("go"); err == nil {
+		return goBin
+	}
+	return filepath.Join(build.Default.GOROOT, "bin", "go")
+}
+
 // Build compiles the command cmd/<name> of this module into dir and returns the binary's path.
 func Build(ctx context.Context, dir, name string, opts BuildOptions) (string, error) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		// Not on PATH (go test puts GOROOT/bin first on it): the same fallback as before, the
-		// GOROOT environment variable if set, else the Go root this test binary was built with.
-		goBin = filepath.Join(build.Default.GOROOT, "bin", "go")
+	if err := BuildCommands(ctx, dir, opts, name); err != nil {
+		return "", err
 	}
-	out := filepath.Join(dir, name)
-	args := []string{"build", "-o", out}
+	return filepath.Join(dir, name), nil
+}
+
+// BuildCommands compiles the commands cmd/<name> of this module into dir (dir/<name> each) with
+// one go build.
+func BuildCommands(ctx context.Context, dir string, opts BuildOptions, names ...string) error {
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
 	env := CleanEnv()
 	if opts.Race {
 		args = append(args, "-race")
@@ -38,12 +50,27 @@ func Build(ctx context.Context, dir, name string, opts BuildOptions) (string, er
 	} else {
 		env = append(env, "CGO_ENABLED=0")
 	}
-	cmd := exec.CommandContext(ctx, goBin, append(args, Module+"/cmd/"+name)...) //nolint:gosec // the go tool on this module's own command
+	for _, name := range names {
+		args = append(args, Module+"/cmd/"+name)
+	}
+	cmd := exec.CommandContext(ctx, GoTool(), args...) //nolint:gosec // the go tool on this module's own commands
 	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build cmd/%s: %w\n%s", name, err, b)
+		return fmt.Errorf("build cmd/%s: %w\n%s", strings.Join(names, ", cmd/"), err, b)
 	}
-	return out, nil
+	return nil
+}
+
+// BuildTemp builds cmd/<name> into a new temporary directory (named after prefix) and returns
+// the binary's path and a function that removes the directory (also call it on error).
+func BuildTemp(ctx context.Context, prefix, name string, opts BuildOptions) (path string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", func() {}, err
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	path, err = Build(ctx, dir, name, opts)
+	return path, cleanup, err
 }
 
 // CleanEnv is the current environment without BATON_* variables and without SSL_CERT_FILE /

@@ -27,13 +27,9 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	dir, err := os.MkdirTemp("", "baton-faults-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binPath, err = faults.Build(context.Background(), dir, "baton-confluence", faults.BuildOptions{Race: raceEnabled})
+	var cleanup func()
+	binPath, cleanup, err = faults.BuildTemp(context.Background(), "baton-faults-bin-", "baton-confluence", faults.BuildOptions{Race: raceEnabled})
+	defer cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -17,13 +17,10 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "baton-security-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binPath, err = faults.Build(context.Background(), dir, "baton-confluence", faults.BuildOptions{Race: raceEnabled})
+	var cleanup func()
+	var err error
+	binPath, cleanup, err = faults.BuildTemp(context.Background(), "baton-security-bin-", "baton-confluence", faults.BuildOptions{Race: raceEnabled})
+	defer cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
