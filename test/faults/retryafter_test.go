@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/baton-confluence/baton-confluence/pkg/confluence/confluencetest"
 )
 
 // answer is one answer the simulator gave, as the client saw it.
@@ -28,12 +30,9 @@ type retryAfterWatch struct {
 func newRetryAfterWatch() *retryAfterWatch { return &retryAfterWatch{byURL: map[string][]answer{}} }
 
 func (w *retryAfterWatch) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: rw}
-		at := time.Now()
-		h.ServeHTTP(sw, r)
-		a := answer{at: at, status: sw.status}
-		if secs, err := strconv.Atoi(rw.Header().Get("Retry-After")); err == nil {
+	return confluencetest.Observe(h, func(r *http.Request, at time.Time, status int, header http.Header) {
+		a := answer{at: at, status: status}
+		if secs, err := strconv.Atoi(header.Get("Retry-After")); err == nil {
 			a.retryAfter = time.Duration(secs) * time.Second
 		}
 		key := r.Method + " " + r.URL.String()
@@ -63,24 +62,4 @@ func (w *retryAfterWatch) check(t *testing.T) int {
 		}
 	}
 	return seen
-}
-
-// statusWriter remembers the status written through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }

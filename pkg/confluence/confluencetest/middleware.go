@@ -83,6 +83,18 @@ func (sw *statusWriter) Write(b []byte) (int, error) {
 	return sw.ResponseWriter.Write(b)
 }
 
+// Observe wraps h so that fn sees every answer h gives once the handler has returned: the
+// request, when it arrived, its status and the response headers. A handler that hijacks the
+// connection is reported with status 0.
+func Observe(h http.Handler, fn func(r *http.Request, arrived time.Time, status int, header http.Header)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		fn(r, arrived, sw.status, w.Header())
+	})
+}
+
 // wrap adds stats, authentication, rate limiting, latency and fault injection to a route.
 func (s *Server) wrap(route string, public bool, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -195,4 +196,36 @@ func TestHandlerInAnotherServer(t *testing.T) {
 	srv.Handler().ServeHTTP(rec, req)
 	require.Equal(t, 200, rec.Code)
 	require.Contains(t, rec.Body.String(), `"base":"http://sim.test/wiki"`, "links follow the request host")
+}
+
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	type seen struct {
+		path    string
+		status  int
+		retry   string
+		arrived time.Time
+	}
+	var got []seen
+	h := Observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/busy" {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.WriteHeader(http.StatusInternalServerError) // ignored by net/http, and here
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}), func(r *http.Request, arrived time.Time, status int, header http.Header) {
+		got = append(got, seen{r.URL.Path, status, header.Get("Retry-After"), arrived})
+	})
+	before := time.Now()
+	for _, p := range []string{"/ok", "/busy"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+	}
+	require.Len(t, got, 2)
+	require.Equal(t, []string{"/ok", "/busy"}, []string{got[0].path, got[1].path})
+	require.Equal(t, []int{http.StatusOK, http.StatusTooManyRequests}, []int{got[0].status, got[1].status})
+	require.Equal(t, []string{"", "3"}, []string{got[0].retry, got[1].retry})
+	require.False(t, got[0].arrived.Before(before))
 }
