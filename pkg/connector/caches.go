@@ -25,6 +25,16 @@ type syncCaches struct {
 	// assignments holds, per space, the assignees of each role read by the binding listing,
 	// consumed by the bindings' Grants once the listing of the space is complete.
 	assignments map[string]*spaceAssignments
+	// Space permissions fetched ahead (see permprefetch.go): spaces waiting for a free slot in
+	// listing order, first pages started (taken by the spaces' Grants), how many spaces this
+	// sync queued, and whether the prefetcher runs.
+	permQueue   []string
+	permPages   map[string]*permPage
+	permQueued  int
+	permRunning bool
+	// scope ends (endScope) when the caches are reset: work started ahead stops with it.
+	scope    context.Context
+	endScope context.CancelFunc
 }
 
 // spaceAssignments are the role assignments of one space, by role id.
@@ -42,10 +52,15 @@ func newSyncCaches() *syncCaches {
 func (s *syncCaches) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.endScope != nil {
+		s.endScope()
+	}
+	s.scope, s.endScope = context.WithCancel(context.Background())
 	s.seen = map[string]string{}
 	s.members = map[string][]string{}
 	s.groupPages = map[int]*groupPage{}
 	s.assignments = map[string]*spaceAssignments{}
+	s.permQueue, s.permPages, s.permQueued, s.permRunning = nil, map[string]*permPage{}, 0, false
 }
 
 // addAssignments records one page of a space's role assignments; first starts the space over,

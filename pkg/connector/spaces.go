@@ -35,6 +35,7 @@ func (s *spaceSyncer) List(ctx context.Context, _ *v2.ResourceId, pageToken stri
 		return nil, "", nil, fmt.Errorf("list spaces: %w", err)
 	}
 	out := make([]*v2.Resource, 0, len(spaces))
+	ids := make([]string, 0, len(spaces))
 	for _, sp := range spaces {
 		s.c.spaces.put(sp)
 		if s.c.cfg.SkipPersonalSpaces && sp.Type == personalSpace {
@@ -45,7 +46,9 @@ func (s *spaceSyncer) List(ctx context.Context, _ *v2.ResourceId, pageToken stri
 			return nil, "", nil, fmt.Errorf("map space %s: %w", sp.ID, err)
 		}
 		out = append(out, r)
+		ids = append(ids, sp.ID.String())
 	}
+	s.c.queuePermissions(ctx, ids)
 	tok, err := nextCursor(resp)
 	return out, tok, rateLimitAnnotations(resp), err
 }
@@ -77,9 +80,7 @@ func (s *spaceSyncer) Grants(ctx context.Context, r *v2.Resource, pageToken stri
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("list permissions of space %s: %w", sid, err)
 	}
-	perms, resp, err := s.c.client.Spaces.Permissions(ctx, sid, &confluence.CursorOptions{
-		Cursor: t.Cursor, Limit: confluence.DefaultV2Limit,
-	})
+	perms, resp, err := s.permissionsPage(ctx, sid, t.Cursor)
 	if errors.Is(err, confluence.ErrNotFound) {
 		logging.From(ctx).Warn("space vanished while syncing: skipping its permissions",
 			zap.String("space_id", sid), zap.String("space", r.GetDisplayName()))
@@ -95,4 +96,19 @@ func (s *spaceSyncer) Grants(ctx context.Context, r *v2.Resource, pageToken stri
 	}
 	tok, err := nextCursor(resp)
 	return grants, tok, rateLimitAnnotations(resp), err
+}
+
+// permissionsPage returns one page of a space's permissions; the first comes from what was
+// fetched ahead when there is such a page.
+func (s *spaceSyncer) permissionsPage(ctx context.Context, sid, cursor string) ([]confluence.SpacePermission, *confluence.Response, error) {
+	if cursor == "" {
+		p, err := s.c.takePermissions(ctx, sid)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p != nil {
+			return p.perms, p.resp, p.err
+		}
+	}
+	return s.c.client.Spaces.Permissions(ctx, sid, &confluence.CursorOptions{Cursor: cursor, Limit: confluence.DefaultV2Limit})
 }

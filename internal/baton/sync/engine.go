@@ -68,6 +68,7 @@ func run(ctx context.Context, store storage, conn connectorbuilder.Connector, op
 	case opts.SyncType == TypePartial:
 		err = e.runPartial(ctx)
 	default:
+		ctx = connectorbuilder.WithSyncPlan(ctx, connectorbuilder.SyncPlan{ListsGrants: !opts.SkipGrants && !opts.SkipEntitlementsAndGrants})
 		res.Resumed, err = e.begin(ctx)
 		if err == nil {
 			err = e.runPhases(ctx)
