@@ -44,6 +44,10 @@
 // advertised to ConductorOne are derived from which of these a syncer implements
 // ([Capabilities]).
 //
+// The calls of a full or resources-only sync carry a [SyncPlan] ([SyncPlanFrom]): whether the
+// grants of what is listed will be asked for, so that a connector may fetch them ahead with
+// capacity the listing leaves idle.
+//
 // # Errors
 //
 // A syncer reports "try again later" by returning an error that implements
