@@ -17,9 +17,12 @@ import (
 // at 50 ms per request, 2-5 of 16 slots were busy for the first 0.7 s and none for 0.4 s before
 // the space grants. When the sync's plan says that every space's grants will be asked for, the
 // space listing queues its spaces and a prefetcher fetches their first permission page whenever
-// slots are free, leaving permPrefetchReserve of them to the sync's own requests, which never
-// queue behind more than the prefetches already in flight. The spaces' Grants take those pages instead of asking again; a space
-// whose prefetch has not started is taken off the queue and fetched by its Grants as usual.
+// slots are free, leaving permPrefetchReserve of them to the sync's own requests (which then wait
+// at most for prefetches already in flight, never for queued ones). The spaces' Grants take those
+// pages instead of asking again; a space whose prefetch has not started is taken off the queue and
+// fetched by its Grants as usual. Medium at 50 ms: about 410 of the 550 permission requests go
+// out before the grants phase, the sync takes 0.7 s less (queued like any request instead, the
+// prefetches delayed the user listing by as much as they saved).
 const (
 	// permPrefetchMax bounds the spaces queued per sync: what waits in memory for the grants
 	// phase (a page holds at most 250 permissions) and what a sync that stops early wastes.
