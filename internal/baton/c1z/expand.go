@@ -77,9 +77,6 @@ func (s *Store) ExpandGrants(ctx context.Context, syncID string) (st ExpandStats
 		return st, fmt.Errorf("expand grants: %w", err)
 	}
 	defer func() {
-		if s.rdb != nil { // reopened by bulk mode's end
-			return
-		}
 		if oerr := s.openReaders(); oerr != nil {
 			s.failed = fmt.Errorf("finish expansion: %w", oerr)
 			err = errors.Join(err, s.failed)

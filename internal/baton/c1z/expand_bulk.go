@@ -111,8 +111,8 @@ func (b *bulkMode) drop(ctx context.Context) error {
 	return b.s.commit(ctx)
 }
 
-// end rebuilds the dropped indexes and restores WAL mode and the read pool, also when ctx is
-// done (the Store must stay complete: the next reads use these indexes). A failure here
+// end rebuilds the dropped indexes and restores WAL mode, also when ctx is done (the Store must
+// stay complete: the next reads use these indexes; ExpandGrants reopens the read pool). A failure here
 // poisons the Store; the next Open repairs the working database.
 func (b *bulkMode) end(ctx context.Context) error {
 	s := b.s
@@ -134,9 +134,6 @@ func (b *bulkMode) end(ctx context.Context) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore WAL mode: %w", err))
 		}
-	}
-	if s.rdb == nil {
-		errs = append(errs, s.openReaders())
 	}
 	if err := errors.Join(errs...); err != nil {
 		s.failed = fmt.Errorf("finish expansion: %w", err)
