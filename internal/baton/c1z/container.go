@@ -233,7 +233,8 @@ func diskError(err error, format string, args ...any) error {
 }
 
 // encodeTo writes magic + one zstd frame of the file at dbPath into w. The frame has its
-// content size set and a checksum, and uses a small window.
+// content size set and a checksum, and uses a small window. Free-list leaf pages are sent as
+// zeros (see freePages).
 func encodeTo(ctx context.Context, w io.Writer, dbPath string) error {
 	in, err := os.Open(dbPath)
 	if err != nil {
@@ -263,7 +264,8 @@ func encodeTo(ctx context.Context, w io.Writer, dbPath string) error {
 		return fmt.Errorf("create zstd encoder: %w", err)
 	}
 	enc.ResetContentSize(w, st.Size())
-	if _, err := io.Copy(enc, &ctxReader{ctx: ctx, r: in}); err != nil {
+	src := &zeroFreeReader{r: &ctxReader{ctx: ctx, r: in}, free: readFreePages(in, st.Size())}
+	if _, err := io.Copy(enc, src); err != nil {
 		_ = enc.Close()
 		return diskError(err, "compress database")
 	}

@@ -85,9 +85,15 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	if os.Getenv("C1Z_WRITE_CORPUS") == "" {
 		t.Skip("set C1Z_WRITE_CORPUS=1 to regenerate the committed fuzz seed corpus")
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzOpenReader")
+	writeCorpus(t, "FuzzOpenReader", fuzzSeeds(t))
+}
+
+// writeCorpus writes seeds as the committed seed corpus of the []byte fuzz target.
+func writeCorpus(t *testing.T, target string, seeds map[string][]byte) {
+	t.Helper()
+	dir := filepath.Join("testdata", "fuzz", target)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	for name, b := range fuzzSeeds(t) {
+	for name, b := range seeds {
 		body := fmt.Sprintf("go test fuzz v1\n[]byte(%s)\n", strconv.Quote(string(b)))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "seed_"+name), []byte(body), 0o644))
 	}
