@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/cli"
 	"github.com/baton-confluence/baton-confluence/internal/baton/connectorbuilder"
 	"github.com/baton-confluence/baton-confluence/internal/baton/field"
@@ -65,6 +66,7 @@ func runConfig(ctx context.Context, cfg *cli.Config) error {
 	o := &runner.OneShot{
 		File:               cfg.File,
 		TempDir:            cfg.TempDir,
+		GrantIndexes:       cfg.GrantIndexes,
 		Connector:          conn,
 		Sync:               opts,
 		GrantEntitlement:   cfg.GrantEntitlement,
@@ -127,7 +129,7 @@ func runService(ctx context.Context, cfg *cli.Config, conn connectorbuilder.Conn
 		for _, r := range so.TargetedResources {
 			opts.TargetedResources = append(opts.TargetedResources, r.GetId())
 		}
-		return runner.SyncToFile(ctx, conn, out, cfg.TempDir, opts)
+		return runner.SyncToFile(ctx, conn, out, c1z.Options{TempDir: cfg.TempDir, GrantIndexes: cfg.GrantIndexes}, opts)
 	}}
 	err := service.Run(ctx, scfg, deps)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/baton-confluence/baton-confluence/pkg/connector"
 	"github.com/baton-confluence/baton-confluence/pkg/connector/connectortest"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/logging"
 	"github.com/baton-confluence/baton-confluence/internal/baton/runner"
 	"github.com/baton-confluence/baton-confluence/internal/baton/sync"
@@ -72,7 +73,7 @@ func syncFile(ctx context.Context, t testing.TB, conn *connector.Connector, opts
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sync.c1z")
 	opts.Sleep = noSleep
-	require.NoError(t, runner.SyncToFile(ctx, conn, path, t.TempDir(), opts))
+	require.NoError(t, runner.SyncToFile(ctx, conn, path, c1z.Options{TempDir: t.TempDir()}, opts))
 	return path
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/baton-confluence/baton-confluence/pkg/config"
 	"github.com/baton-confluence/baton-confluence/pkg/connector"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/runner"
 	"github.com/baton-confluence/baton-confluence/internal/baton/sync"
 )
@@ -79,7 +80,7 @@ func syncInProcess(ctx context.Context, sim simReady, path, tempDir string, p sw
 			mu.Unlock()
 		}
 	}}
-	if err := runner.SyncToFile(ctx, conn, path, tempDir, opts); err != nil {
+	if err := runner.SyncToFile(ctx, conn, path, c1z.Options{TempDir: tempDir}, opts); err != nil {
 		return nil, fmt.Errorf("sync with %d workers and concurrency %d: %w", p.Workers, p.Concurrency, err)
 	}
 	return phases, nil

@@ -17,6 +17,12 @@
 // database into <output>.tmp and renames it over the output: the output file is always either
 // the previous complete file or the new complete file.
 //
+// Grant indexes. A file holding a million grants or more is saved without the five lookup
+// indexes of v1_grants (about half its compressed size), which both SDK readers create when they
+// open it; [Options.GrantIndexes] keeps them, or leaves them out of every file (see
+// [GrantIndexes]). The unique one is there during the whole sync, so grant ids are unique in
+// the file. Free-list pages (such as those of dropped indexes) are saved as zeros.
+//
 // Crash safety. The database runs in WAL mode with synchronous=NORMAL: a killed process never
 // corrupts it. Put calls are grouped into larger transactions (committed every 50,000 rows, every
 // 2 seconds of writing, and by every sync-run change such as Checkpoint). A checkpoint token is
@@ -48,6 +54,7 @@
 // [OpenReader] decompresses a file into a private temporary copy (removed by [Reader.Close]),
 // with the decoder limits the SDK uses (BATON_DECODER_MAX_DECODED_SIZE_MB, default 10 GiB;
 // BATON_DECODER_MAX_MEMORY_MB, default 128 MiB), and picks the sync to show by the readers' rule.
+// Grant indexes the file does not carry are built when a query first needs one.
 // Every way a file can be unreadable has its own sentinel error (ErrNotC1Z, ErrV3Unsupported,
 // ErrCorrupt, ErrTooLarge, ErrNotSQLite, ErrEmptyFile, ErrNoFinishedSync), usable with
 // errors.Is.

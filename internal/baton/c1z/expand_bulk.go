@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -150,9 +151,18 @@ func (s *Store) setCacheKiB(ctx context.Context, kib int) error {
 	return nil
 }
 
-// rebuild creates the dropped indexes again, sorting on disk.
+// rebuild creates the dropped indexes again, sorting on disk. When the saved file will leave
+// the grant indexes out anyway (Store.omitGrantIndexes), only the one the sync's statistics
+// count with is rebuilt: the others would be dropped again by Save, and a Save that decides to
+// keep them after all (a cleanup deleted enough grants) creates them.
 func (b *bulkMode) rebuild(ctx context.Context) error {
 	s := b.s
+	build := b.dropped
+	if omit, err := s.omitGrantIndexes(ctx); err != nil {
+		return err
+	} else if omit {
+		build = slices.DeleteFunc(slices.Clone(build), func(ix index) bool { return ix.name != statsIndex })
+	}
 	if err := s.setTempStore(ctx, "FILE"); err != nil {
 		return err
 	}
@@ -170,7 +180,7 @@ func (b *bulkMode) rebuild(ctx context.Context) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	for _, ix := range b.dropped {
+	for _, ix := range build {
 		if _, err := s.wconn.ExecContext(ctx, ix.createSQL()); err != nil {
 			s.rollback(ctx)
 			return diskError(err, "create index %s", ix.name)

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,6 +41,10 @@ type Reader struct {
 	// pinned: the sync was chosen explicitly (ReaderOptions.SyncID).
 	pinned bool
 	closed bool
+
+	idxMu sync.Mutex
+	// unbuilt: grant indexes the file does not carry and no query has needed yet.
+	unbuilt map[string]bool
 }
 
 // OpenReader opens the c1z at path for reading. Errors match ErrEmptyFile, ErrNotC1Z,
@@ -82,7 +88,12 @@ func (r *Reader) open(ctx context.Context, opts ReaderOptions) error {
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
 		return newFileError(ErrNotSQLite, err, "%s: the decompressed data is not a usable SQLite database", r.path)
 	}
-	if err := ensureSchema(ctx, db); err != nil {
+	// The grant indexes a file may leave out (see GrantIndexes) are built when a query needs
+	// one: listing resources, or all grants, needs none of them.
+	if err := ensureSchemaWithout(ctx, db, grantLookupIndexes); err != nil {
+		return newFileError(ErrNotSQLite, err, "%s: the database inside does not have the c1z tables", r.path)
+	}
+	if r.unbuilt, err = missingIndexes(ctx, db, grantLookupIndexes); err != nil {
 		return newFileError(ErrNotSQLite, err, "%s: the database inside does not have the c1z tables", r.path)
 	}
 	now := time.Now
@@ -173,9 +184,53 @@ func (r *Reader) Stats(ctx context.Context) (Stats, error) {
 	if r.sync == nil || !r.sync.Finished() && !r.pinned {
 		return Stats{}, newFileError(ErrNoFinishedSync, nil, "no finished sync in %s", r.path)
 	}
-	st, err := countStats(ctx, r.db, r.sync.ID)
+	// Without the grant indexes, one scan of the table counts faster than building them.
+	r.idxMu.Lock()
+	scan := r.unbuilt[statsIndex] || r.unbuilt["idx_grants_external_sync_v1"]
+	r.idxMu.Unlock()
+	st, err := countStats(ctx, r.db, r.sync.ID, scan)
 	if err != nil {
 		return Stats{}, fmt.Errorf("count %s: %w", r.path, err)
 	}
 	return st, nil
+}
+
+// needIndexes builds those of names the file did not carry (once each; readers of the SDK build
+// them all when they open a file).
+func (r *Reader) needIndexes(ctx context.Context, names ...string) error {
+	r.idxMu.Lock()
+	defer r.idxMu.Unlock()
+	for _, name := range names {
+		if !r.unbuilt[name] {
+			continue
+		}
+		for _, ix := range indexes {
+			if ix.name != name {
+				continue
+			}
+			if _, err := r.db.ExecContext(ctx, ix.createSQL()); err != nil {
+				return diskError(err, "%s: build index %s", r.path, name)
+			}
+		}
+		delete(r.unbuilt, name)
+	}
+	return nil
+}
+
+// missingIndexes returns which of names db has no index of.
+func missingIndexes(ctx context.Context, db querier, names map[string]bool) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index'")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	missing := maps.Clone(names)
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		delete(missing, n)
+	}
+	return missing, rows.Err()
 }

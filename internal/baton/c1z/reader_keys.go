@@ -25,6 +25,12 @@ func (r *Reader) KeysSorted(ctx context.Context, t Table) iter.Seq2[string, erro
 			yield("", fmt.Errorf("list keys: unknown table %q", t))
 			return
 		}
+		if t == TableGrants {
+			if err := r.needIndexes(ctx, "idx_grants_external_sync_v1"); err != nil {
+				yield("", err)
+				return
+			}
+		}
 		after, first := "", true
 		for {
 			keys, err := r.keysPage(ctx, t, after, first)

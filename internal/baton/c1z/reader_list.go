@@ -109,6 +109,20 @@ func (r *Reader) Grants(ctx context.Context, f GrantFilter) iter.Seq2[*v2.Grant,
 	conds = append(conds, idConds("resource_type_id", "resource_id", f.Resource)...)
 	conds = append(conds, idConds("principal_resource_type_id", "principal_resource_id", f.Principal)...)
 	where, args := r.where(conds...)
+	var need string
+	switch {
+	case f.EntitlementID != "":
+		need = "idx_grants_entitlement_id_principal_id_v1"
+	case f.Principal != nil:
+		need = "idx_grants_principal_id_v1"
+	case f.Resource != nil || f.ResourceTypeID != "":
+		need = statsIndex
+	}
+	if need != "" {
+		if err := r.needIndexes(ctx, need); err != nil {
+			return func(yield func(*v2.Grant, error) bool) { yield(nil, err) }
+		}
+	}
 	return list(ctx, r, "v1_grants", where, args, func() *v2.Grant { return &v2.Grant{} })
 }
 
@@ -223,5 +237,8 @@ func (r *Reader) Entitlement(ctx context.Context, id string) (*v2.Entitlement, e
 // Grant returns one grant of the shown sync (GrantExpandable re-attached), or an error matching
 // ErrNotFound.
 func (r *Reader) Grant(ctx context.Context, id string) (*v2.Grant, error) {
+	if err := r.needIndexes(ctx, "idx_grants_external_sync_v1"); err != nil {
+		return nil, err
+	}
 	return get(ctx, r, "v1_grants", id, "grant", &v2.Grant{})
 }

@@ -66,13 +66,26 @@ func (s *Store) finalizeDB(ctx context.Context) error {
 	if err := s.commit(ctx); err != nil {
 		return err
 	}
+	omit, err := s.omitGrantIndexes(ctx)
+	if err != nil {
+		return err
+	}
+	var skip map[string]bool
+	if omit {
+		skip = grantLookupIndexes
+	}
 	// Indexes an interrupted expansion dropped are rebuilt (sorting on disk): the file
-	// carries all of them.
+	// carries all of them, but for the grant indexes it leaves out.
 	if err := s.setTempStore(ctx, "FILE"); err != nil {
 		return err
 	}
-	if err := ensureSchema(ctx, s.wconn); err != nil {
+	if err := ensureSchemaWithout(ctx, s.wconn, skip); err != nil {
 		return fmt.Errorf("complete database schema: %w", err)
+	}
+	if omit {
+		if err := s.dropGrantIndexes(ctx); err != nil {
+			return err
+		}
 	}
 	var busy, logFrames, done int
 	if err := s.wconn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {

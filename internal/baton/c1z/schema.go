@@ -158,6 +158,11 @@ type execer interface {
 // baton readers bootstrap a file they open: older files gain the newer columns with their
 // defaults, and nothing that exists is changed.
 func ensureSchema(ctx context.Context, db execer) error {
+	return ensureSchemaWithout(ctx, db, nil)
+}
+
+// ensureSchemaWithout is ensureSchema creating no index named in skip.
+func ensureSchemaWithout(ctx context.Context, db execer, skip map[string]bool) error {
 	for _, t := range tables {
 		if _, err := db.ExecContext(ctx, t.createSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.name, err)
@@ -177,6 +182,9 @@ func ensureSchema(ctx context.Context, db execer) error {
 		}
 	}
 	for _, ix := range indexes {
+		if skip[ix.name] {
+			continue
+		}
 		if _, err := db.ExecContext(ctx, ix.createSQL()); err != nil {
 			return fmt.Errorf("create index %s: %w", ix.name, err)
 		}

@@ -52,7 +52,7 @@ func (s *Store) Counts(ctx context.Context, syncID string) (Stats, error) {
 	var st Stats
 	err := s.read(ctx, nil, func(db *sql.DB) error {
 		var err error
-		st, err = countStats(ctx, db, syncID)
+		st, err = countStats(ctx, db, syncID, false)
 		return err
 	})
 	if err != nil {
@@ -61,8 +61,9 @@ func (s *Store) Counts(ctx context.Context, syncID string) (Stats, error) {
 	return st, nil
 }
 
-// countStats counts the rows of syncID (every row when syncID is "").
-func countStats(ctx context.Context, q querier, syncID string) (Stats, error) {
+// countStats counts the rows of syncID (every row when syncID is ""). scan counts grants by
+// reading the table, without the grant indexes.
+func countStats(ctx context.Context, q querier, syncID string, scan bool) (Stats, error) {
 	where, args := "", []any(nil)
 	if syncID != "" {
 		where, args = " WHERE sync_id = ?", []any{syncID}
@@ -76,9 +77,12 @@ func countStats(ctx context.Context, q querier, syncID string) (Stats, error) {
 	for t := range types {
 		st.ResourcesByType[t] = 0
 	}
-	grantQuery, err := grantCountQuery(ctx, q, syncID)
-	if err != nil {
-		return st, err
+	grantQuery := "SELECT resource_type_id, count(*) FROM v1_grants" + where + " GROUP BY resource_type_id"
+	if !scan {
+		var err error
+		if grantQuery, err = grantCountQuery(ctx, q, syncID); err != nil {
+			return st, err
+		}
 	}
 	for _, c := range []struct {
 		query string
@@ -104,20 +108,23 @@ func countStats(ctx context.Context, q querier, syncID string) (Stats, error) {
 	return st, nil
 }
 
+// statsIndex is the grant index the statistics count with (covering resource_type_id).
+const statsIndex = "idx_grants_resource_type_id_resource_id_v1"
+
 // grantCountQuery returns the query counting the grants of syncID by resource type. Scanning the
 // grants table reads every data blob; when every grant belongs to syncID (one sync in the file,
 // the usual case) a covering index answers instead, at a fraction of the cost. Both queries take
 // the same arguments as the other counts.
 func grantCountQuery(ctx context.Context, q querier, syncID string) (string, error) {
-	const byIndex = "SELECT resource_type_id, count(*) FROM v1_grants INDEXED BY idx_grants_resource_type_id_resource_id_v1"
+	const byIndex = "SELECT resource_type_id, count(*) FROM v1_grants INDEXED BY " + statsIndex
 	if syncID == "" {
 		return byIndex + " GROUP BY resource_type_id", nil
 	}
 	var all, mine int64
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM v1_grants INDEXED BY idx_grants_resource_type_id_resource_id_v1").Scan(&all); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM v1_grants INDEXED BY "+statsIndex).Scan(&all); err != nil {
 		return "", fmt.Errorf("count grants: %w", err)
 	}
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM v1_grants INDEXED BY idx_grants_entitlement_sync_grant_v1 WHERE sync_id = ?",
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM v1_grants INDEXED BY idx_grants_external_sync_v1 WHERE sync_id = ?",
 		syncID).Scan(&mine); err != nil {
 		return "", fmt.Errorf("count grants: %w", err)
 	}

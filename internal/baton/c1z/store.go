@@ -27,6 +27,8 @@ type Options struct {
 	Now func() time.Time
 	// MaxExpandDepth limits the rounds of grant expansion; 0 = BATON_GRAPH_EXPAND_MAX_DEPTH or 20.
 	MaxExpandDepth int
+	// GrantIndexes says whether Save keeps the grant indexes in the file (see GrantIndexes).
+	GrantIndexes GrantIndexes
 }
 
 // Store writes one c1z file. It works on an uncompressed SQLite database in a working
@@ -74,6 +76,8 @@ type expandTuning struct {
 	pageRows, cacheBytes int  // page size of principal-ordered reads, source cache budget
 	noBulk               bool // expand in WAL mode and keep every index
 	dropIndexes          bool // drop and rebuild bulkDroppedIndexes however small the expansion
+	// omitGrantIndexesFrom replaces OmitGrantIndexesFrom when > 0.
+	omitGrantIndexesFrom int64
 	// afterDest, when set, runs after each destination.
 	afterDest func()
 }

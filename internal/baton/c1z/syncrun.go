@@ -193,7 +193,7 @@ func (s *Store) MarkSupportsDiff(ctx context.Context, syncID string) error {
 // EndSync finishes a sync: ended_at = now (unless already set) and the stats JSON of spec §2.11.
 func (s *Store) EndSync(ctx context.Context, syncID string) error {
 	err := s.write(ctx, syncRunWrite, func(c *sql.Conn) error {
-		st, err := countStats(ctx, c, syncID)
+		st, err := countStats(ctx, c, syncID, false)
 		if err != nil {
 			return noChangeError{err}
 		}

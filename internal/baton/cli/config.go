@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/field"
 )
 
@@ -73,6 +74,8 @@ type Config struct {
 	StorageEngine             string
 	TaskConcurrency           int
 	TempDir                   string // --c1z-temp-dir, else $BATON_TMPDIR, else the OS temp dir
+	GrantIndexes              c1z.GrantIndexes
+	grantIndexesErr           error // --c1z-grant-indexes could not be parsed
 
 	LogLevel  string
 	LogFormat string // "json" or "console" after resolution

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/field"
 )
 
@@ -180,6 +181,7 @@ func (c *Config) fill(f *Factory) {
 	if c.TempDir == "" {
 		c.TempDir = os.TempDir()
 	}
+	c.GrantIndexes, c.grantIndexesErr = c1z.ParseGrantIndexes(c.GetString(field.C1ZGrantIndexesName))
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.GetString(field.LogLevelName)))
 	c.LogFormat = strings.ToLower(strings.TrimSpace(c.GetString(field.LogFormatName)))
 	if c.LogFormat == "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/c1z"
 	"github.com/baton-confluence/baton-confluence/internal/baton/field"
 )
 
@@ -187,6 +188,27 @@ func TestTempDirResolution(t *testing.T) {
 			require.Equal(t, 0, r.code, r.errOut)
 			require.Equal(t, tt.want, r.cfg.TempDir)
 		})
+	}
+}
+
+func TestGrantIndexesResolution(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		env  string
+		want c1z.GrantIndexes
+	}{
+		{nil, "", c1z.GrantIndexesAuto},
+		{[]string{"--c1z-grant-indexes", "keep"}, "omit", c1z.GrantIndexesKeep},
+		{nil, "OMIT", c1z.GrantIndexesOmit},
+	} {
+		h := newHarness(t)
+		if tt.env != "" {
+			h.env["BATON_C1Z_GRANT_INDEXES"] = tt.env
+		}
+		r := h.run(withArgs(required, tt.args)...)
+		require.Equal(t, 0, r.code, r.errOut)
+		require.Equal(t, tt.want, r.cfg.GrantIndexes, "%v %s", tt.args, tt.env)
 	}
 }
 

@@ -38,6 +38,10 @@ func (c *Config) Validate(opts ValidateOptions) error {
 	}
 	errs = append(errs, c.checkUnsupported()...)
 	errs = append(errs, c.checkStorageEngine(), c.checkLogging(), c.checkTempDir(), c.checkHealthCheck())
+	if c.grantIndexesErr != nil {
+		errs = append(errs, fmt.Errorf("invalid --%s %q (%s): use auto, keep or omit", field.C1ZGrantIndexesName,
+			c.GetString(field.C1ZGrantIndexesName), field.EnvVar(field.C1ZGrantIndexesName)))
+	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("--%s (%s) must not be negative, got %s",
 			field.ShutdownGraceName, field.EnvVar(field.ShutdownGraceName), c.ShutdownGrace))

@@ -89,6 +89,8 @@ func validationCases(noDir string) []validationCase {
 			"--diff-syncs is not supported by baton-test"},
 		{"pebble", []string{"--storage-engine", "pebble"}, nil, 2, "storage engine pebble is not supported by this build: use sqlite"},
 		{"other engine", nil, map[string]string{"BATON_STORAGE_ENGINE": "rocks"}, 2, "storage engine rocks is not supported by this build: use sqlite"},
+		{"grant indexes", []string{"--c1z-grant-indexes", "none"}, nil, 2, `invalid --c1z-grant-indexes "none" (BATON_C1Z_GRANT_INDEXES): use auto, keep or omit`},
+		{"grant indexes from env", nil, map[string]string{"BATON_C1Z_GRANT_INDEXES": "all"}, 2, `invalid --c1z-grant-indexes "all" (BATON_C1Z_GRANT_INDEXES): use auto, keep or omit`},
 		{"log level", []string{"--log-level", "verbose"}, nil, 2, `invalid --log-level "verbose" (BATON_LOG_LEVEL): use debug, info, warn or error`},
 		{"log format", nil, map[string]string{"BATON_LOG_FORMAT": "xml"}, 2, `invalid --log-format "xml" (BATON_LOG_FORMAT): use json or console`},
 		{"bad env int", nil, map[string]string{"BATON_WORKERS": "lots"}, 2, `BATON_WORKERS: bad value "lots" for --workers: expected a whole number`},

@@ -24,6 +24,7 @@ const (
 	StorageEngineName             = "storage-engine"
 	TaskConcurrencyName           = "task-concurrency"
 	C1ZTempDirName                = "c1z-temp-dir"
+	C1ZGrantIndexesName           = "c1z-grant-indexes"
 	LogLevelName                  = "log-level"
 	LogFormatName                 = "log-format"
 	LogPathName                   = "log-path"
@@ -141,6 +142,8 @@ func syncFields() []Field {
 			WithDescription("Service mode: how many tasks run at once")),
 		StringField(C1ZTempDirName, WithHidden(),
 			WithDescription("The directory for temporary sync files (default $BATON_TMPDIR, else the system temp dir)")),
+		StringField(C1ZGrantIndexesName, WithDefault("auto"),
+			WithDescription("Whether saved c1z files carry the grant indexes: auto (left out of files with a million grants or more, where they are half the size; readers rebuild them when they open the file), keep or omit")),
 		BoolField("keep-previous-sync-c1z", WithSupport(Ignored),
 			WithDescription("Keep the last uploaded c1z (no effect: this connector does not declare the capability)")),
 		StringField("auth-method", WithSupport(Ignored),

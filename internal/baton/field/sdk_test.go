@@ -49,8 +49,9 @@ func TestSDKFieldsCoverSpec(t *testing.T) {
 		}
 		require.NotEmpty(t, f.Description, "--%s needs help text", name)
 	}
-	require.Len(t, got, len(specFlags)+1, "only shutdown-grace is our own")
+	require.Len(t, got, len(specFlags)+2, "only shutdown-grace and c1z-grant-indexes are our own")
 	require.Contains(t, got, "shutdown-grace")
+	require.Contains(t, got, "c1z-grant-indexes")
 }
 
 func TestSDKFieldDefaults(t *testing.T) {

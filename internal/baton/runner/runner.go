@@ -25,9 +25,11 @@ type OneShot struct {
 	// File is the c1z to write (sync) or read (grant, revoke).
 	File string
 	// TempDir holds working directories and reader copies; "" = the OS temp dir.
-	TempDir   string
-	Connector connectorbuilder.Connector
-	Sync      sync.Options
+	TempDir string
+	// GrantIndexes says whether the saved file carries the grant indexes (c1z.GrantIndexes).
+	GrantIndexes c1z.GrantIndexes
+	Connector    connectorbuilder.Connector
+	Sync         sync.Options
 
 	GrantEntitlement, GrantPrincipal, GrantPrincipalType string
 	RevokeGrant                                          string
@@ -55,7 +57,7 @@ func (o *OneShot) Run(ctx context.Context) error {
 // sync runs a sync into File, resuming an interrupted one.
 func (o *OneShot) sync(ctx context.Context) error {
 	log := logging.From(ctx)
-	store, err := openForSync(ctx, o.File, o.TempDir, o.Sync)
+	store, err := openForSync(ctx, o.File, c1z.Options{TempDir: o.TempDir, GrantIndexes: o.GrantIndexes}, o.Sync)
 	if err != nil {
 		return withDiskFullHint(err, stageWorking, o.File, o.TempDir)
 	}
@@ -88,8 +90,8 @@ func (o *OneShot) sync(ctx context.Context) error {
 // openForSync opens the store for File. A working copy holding an unfinished sync that this
 // run will not resume (configuration changed, too old, other sync type) is discarded first, so
 // its rows never reach the output.
-func openForSync(ctx context.Context, file, tempDir string, opts sync.Options) (*c1z.Store, error) {
-	store, err := c1z.Open(ctx, file, c1z.Options{TempDir: tempDir})
+func openForSync(ctx context.Context, file string, so c1z.Options, opts sync.Options) (*c1z.Store, error) {
+	store, err := c1z.Open(ctx, file, so)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -105,7 +107,7 @@ func openForSync(ctx context.Context, file, tempDir string, opts sync.Options) (
 	if err := store.Discard(); err != nil {
 		return nil, fmt.Errorf("discard the previous run's working copy of %s: %w", file, err)
 	}
-	store, err = c1z.Open(ctx, file, c1z.Options{TempDir: tempDir})
+	store, err = c1z.Open(ctx, file, so)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -128,11 +130,12 @@ func logResult(ctx context.Context, file string, res *sync.Result, st c1z.Stats,
 
 // SyncToFile runs a sync into a new c1z at path (service mode): path must not hold data yet.
 // On any error the working copy is discarded and nothing is left at path.
-func SyncToFile(ctx context.Context, conn connectorbuilder.Connector, path, tempDir string, opts sync.Options) error {
+func SyncToFile(ctx context.Context, conn connectorbuilder.Connector, path string, so c1z.Options, opts sync.Options) error {
+	tempDir := so.TempDir
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		return fmt.Errorf("sync to %s: the file already exists", path)
 	}
-	store, err := c1z.Open(ctx, path, c1z.Options{TempDir: tempDir})
+	store, err := c1z.Open(ctx, path, so)
 	if err != nil {
 		return withDiskFullHint(fmt.Errorf("open %s: %w", path, err), stageWorking, path, tempDir)
 	}

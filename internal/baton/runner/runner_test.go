@@ -146,27 +146,51 @@ func TestOneShotCancel(t *testing.T) {
 	requireEmptyDir(t, tmp)
 }
 
+// TestGrantIndexesReachTheStore: the option decides what Save does, in both ways of syncing.
+func TestGrantIndexesReachTheStore(t *testing.T) {
+	t.Parallel()
+	omitted := func(logs *observer.ObservedLogs) int {
+		return logs.FilterMessageSnippet("grant indexes are left out").Len()
+	}
+	for _, mode := range []c1z.GrantIndexes{c1z.GrantIndexesAuto, c1z.GrantIndexesOmit} {
+		want := 0
+		if mode == c1z.GrantIndexesOmit {
+			want = 1
+		}
+		ctx, logs := observed(t.Context())
+		o := &OneShot{File: filepath.Join(t.TempDir(), "sync.c1z"), TempDir: t.TempDir(), GrantIndexes: mode,
+			Connector: fakeconnector.New(config())}
+		require.NoError(t, o.Run(ctx))
+		require.Equal(t, want, omitted(logs), "one-shot, %s", mode)
+
+		ctx, logs = observed(t.Context())
+		path := filepath.Join(t.TempDir(), "task.c1z")
+		require.NoError(t, SyncToFile(ctx, fakeconnector.New(config()), path, c1z.Options{TempDir: t.TempDir(), GrantIndexes: mode}, sync.Options{}))
+		require.Equal(t, want, omitted(logs), "service mode, %s", mode)
+	}
+}
+
 func TestSyncToFile(t *testing.T) {
 	t.Parallel()
 	tmp := t.TempDir()
 	path := filepath.Join(t.TempDir(), "task.c1z")
-	require.NoError(t, SyncToFile(t.Context(), fakeconnector.New(config()), path, tmp, sync.Options{}))
+	require.NoError(t, SyncToFile(t.Context(), fakeconnector.New(config()), path, c1z.Options{TempDir: tmp}, sync.Options{}))
 	require.Len(t, syncs(t, path), 1)
 	requireEmptyDir(t, tmp)
 
-	err := SyncToFile(t.Context(), fakeconnector.New(config()), path, tmp, sync.Options{})
+	err := SyncToFile(t.Context(), fakeconnector.New(config()), path, c1z.Options{TempDir: tmp}, sync.Options{})
 	require.ErrorContains(t, err, "the file already exists")
 
 	failing := config()
 	failing.Validate = errors.New("bad credentials")
 	other := filepath.Join(t.TempDir(), "other.c1z")
-	err = SyncToFile(t.Context(), fakeconnector.New(failing), other, tmp, sync.Options{})
+	err = SyncToFile(t.Context(), fakeconnector.New(failing), other, c1z.Options{TempDir: tmp}, sync.Options{})
 	require.ErrorContains(t, err, "validate connector: bad credentials")
 	require.NoFileExists(t, other)
 	requireEmptyDir(t, tmp)
 
 	empty := filepath.Join(t.TempDir(), "empty.c1z")
-	require.NoError(t, SyncToFile(t.Context(), fakeconnector.New(config()), empty, tmp, sync.Options{Empty: true}))
+	require.NoError(t, SyncToFile(t.Context(), fakeconnector.New(config()), empty, c1z.Options{TempDir: tmp}, sync.Options{Empty: true}))
 	runs := syncs(t, empty)
 	require.Len(t, runs, 1)
 	require.Equal(t, "full", runs[0].Type)
