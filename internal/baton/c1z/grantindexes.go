@@ -88,6 +88,21 @@ func (s *Store) omitGrantIndexes(ctx context.Context) (bool, error) {
 	return n >= from, nil
 }
 
+// unbuiltGrantIndexes reports how many of grantLookupIndexes a database holding grants lacks
+// (0 when it has no grants table, or on error: ensureSchema reports errors).
+func (s *Store) unbuiltGrantIndexes(ctx context.Context) int {
+	var tables int
+	err := s.wconn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'v1_grants'").Scan(&tables)
+	if err != nil || tables == 0 {
+		return 0
+	}
+	missing, err := missingIndexes(ctx, s.wconn, grantLookupIndexes)
+	if err != nil {
+		return 0
+	}
+	return len(missing)
+}
+
 // dropGrantIndexes drops grantLookupIndexes (those that exist) in one transaction. Their pages
 // join the free list, which the saved file carries as zeros (see freePages).
 func (s *Store) dropGrantIndexes(ctx context.Context) error {

@@ -9,8 +9,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/baton-confluence/baton-confluence/internal/baton/logging"
 	v2 "github.com/baton-confluence/baton-confluence/internal/baton/pb/c1/connector/v2"
 )
 
@@ -225,9 +228,15 @@ func TestOpenRestoresGrantIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	path, _ := writeSite(t, Options{GrantIndexes: GrantIndexesOmit}, expandTuning{})
-	s, err := Open(ctx, path, Options{TempDir: t.TempDir(), GrantIndexes: GrantIndexesKeep})
+	core, logs := observer.New(zap.InfoLevel)
+	s, err := Open(logging.With(ctx, zap.New(core)), path, Options{TempDir: t.TempDir(), GrantIndexes: GrantIndexesKeep})
 	require.NoError(t, err)
 	defer s.Close()
+	require.Equal(t, 1, logs.FilterMessageSnippet("building missing grant indexes").Len(), "a long step is announced")
+	fresh, err := Open(logging.With(ctx, zap.New(core)), filepath.Join(t.TempDir(), "new.c1z"), Options{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, fresh.Close())
+	require.Equal(t, 1, logs.FilterMessageSnippet("building missing grant indexes").Len(), "not for a new file")
 	require.NoError(t, s.read(ctx, nil, func(db *sql.DB) error {
 		m, err := missingIndexes(ctx, db, grantLookupIndexes)
 		require.Empty(t, m)

@@ -218,6 +218,10 @@ func (s *Store) openDBs(ctx context.Context) error {
 	if err := setPageSize(ctx, s.wconn); err != nil {
 		return err
 	}
+	if n := s.unbuiltGrantIndexes(ctx); n > 0 {
+		logging.From(ctx).Info("building missing grant indexes (for a large file this takes a while)",
+			zap.Int("indexes", n), zap.String("file", s.path))
+	}
 	if err := ensureSchema(ctx, s.wconn); err != nil {
 		return fmt.Errorf("prepare database schema: %w", err)
 	}
