@@ -32,6 +32,8 @@ type syncCaches struct {
 	permPages   map[string]*permPage
 	permQueued  int
 	permRunning bool
+	// permBound: scope already ends with the sync's lifetime (SyncPlan.Lifetime).
+	permBound bool
 	// scope ends (endScope) when the caches are reset: work started ahead stops with it.
 	scope    context.Context
 	endScope context.CancelFunc
@@ -60,7 +62,7 @@ func (s *syncCaches) reset() {
 	s.members = map[string][]string{}
 	s.groupPages = map[int]*groupPage{}
 	s.assignments = map[string]*spaceAssignments{}
-	s.permQueue, s.permPages, s.permQueued, s.permRunning = nil, map[string]*permPage{}, 0, false
+	s.permQueue, s.permPages, s.permQueued, s.permRunning, s.permBound = nil, map[string]*permPage{}, 0, false, false
 }
 
 // addAssignments records one page of a space's role assignments; first starts the space over,

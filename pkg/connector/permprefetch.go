@@ -43,12 +43,14 @@ type permPage struct {
 
 // queuePermissions queues the listed spaces for prefetching when the sync's plan says their
 // grants will be asked for, and starts the prefetcher. The prefetches outlive the List call
-// that queued them but not the sync: the next Validate ends them.
+// that queued them but not the sync: they end with the plan's Lifetime (a sync that fails
+// before its grants phase wastes no more requests), else with the next Validate.
 func (c *Connector) queuePermissions(ctx context.Context, spaceIDs []string) {
 	if c.cfg.UseRBAC {
 		return
 	}
-	if plan, ok := connectorbuilder.SyncPlanFrom(ctx); !ok || !plan.ListsGrants {
+	plan, ok := connectorbuilder.SyncPlanFrom(ctx)
+	if !ok || !plan.ListsGrants {
 		return
 	}
 	s := c.sync
@@ -60,6 +62,17 @@ func (c *Connector) queuePermissions(ctx context.Context, spaceIDs []string) {
 	}
 	s.permQueue = append(s.permQueue, spaceIDs[:n]...)
 	s.permQueued += n
+	if plan.Lifetime != nil && !s.permBound {
+		s.permBound = true
+		scope, end := s.scope, s.endScope
+		context.AfterFunc(plan.Lifetime, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.scope == scope { // still this sync's caches
+				end()
+			}
+		})
+	}
 	if !s.permRunning {
 		s.permRunning = true
 		go c.prefetchPermissions(context.WithoutCancel(ctx), s.scope)

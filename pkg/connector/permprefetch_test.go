@@ -109,3 +109,24 @@ func TestPermissionsNotFetchedAhead(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	require.Equal(t, int64(len(rs)), perms(), "a space taken off the queue is not fetched later")
 }
+
+// TestPermissionsFetchAheadEndsWithTheSync: when the sync's lifetime ends (here before its
+// grants phase, as when it fails), nothing more is fetched ahead.
+func TestPermissionsFetchAheadEndsWithTheSync(t *testing.T) {
+	t.Parallel()
+	cfg := prefetchTenant()
+	cfg.Faults.Latency = 20 * time.Millisecond
+	srv := startSim(t, cfg)
+	perms := func() int64 { return srv.Stats().Routes[confluencetest.RouteSpacePerms] }
+	life, end := context.WithCancel(context.Background())
+	ctx := connectorbuilder.WithSyncPlan(t.Context(), connectorbuilder.SyncPlan{ListsGrants: true, Lifetime: life})
+	// 3 slots, 2 reserved: one prefetch at a time, 20 ms each, for about 300 spaces.
+	_, rs := listSpaces(ctx, t, newConnector(t, srv, nil, connector.WithMaxConcurrency(3)))
+	require.Eventually(t, func() bool { return perms() > 0 }, 5*time.Second, time.Millisecond, "fetching ahead started")
+	end()
+	time.Sleep(60 * time.Millisecond) // a prefetch in flight ends
+	stopped := perms()
+	time.Sleep(200 * time.Millisecond)
+	require.Equal(t, stopped, perms(), "no prefetch after the sync ended")
+	require.Less(t, stopped, int64(len(rs))/2)
+}

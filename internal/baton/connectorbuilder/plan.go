@@ -10,6 +10,9 @@ type SyncPlan struct {
 	// ListsGrants: after the resources, the sync asks for the grants of every resource it
 	// stored (except those whose type or own annotations skip them).
 	ListsGrants bool
+	// Lifetime ends when the sync returns, whether it succeeded or not; work a connector
+	// started ahead for it should stop then. Nil: not known.
+	Lifetime context.Context
 }
 
 type syncPlanKey struct{}

@@ -68,7 +68,10 @@ func run(ctx context.Context, store storage, conn connectorbuilder.Connector, op
 	case opts.SyncType == TypePartial:
 		err = e.runPartial(ctx)
 	default:
-		ctx = connectorbuilder.WithSyncPlan(ctx, connectorbuilder.SyncPlan{ListsGrants: !opts.SkipGrants && !opts.SkipEntitlementsAndGrants})
+		life, end := context.WithCancel(context.WithoutCancel(ctx))
+		defer end()
+		ctx = connectorbuilder.WithSyncPlan(ctx, connectorbuilder.SyncPlan{
+			ListsGrants: !opts.SkipGrants && !opts.SkipEntitlementsAndGrants, Lifetime: life})
 		res.Resumed, err = e.begin(ctx)
 		if err == nil {
 			err = e.runPhases(ctx)
