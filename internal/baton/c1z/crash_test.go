@@ -3,6 +3,7 @@ package c1z
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -29,7 +30,12 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("only runs as the child of a crash test")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, os.Getenv("C1Z_CRASH_OUT"), Options{TempDir: os.Getenv("C1Z_CRASH_TMP")})
+	gi, err := ParseGrantIndexes(os.Getenv("C1Z_CRASH_GRANT_INDEXES"))
+	if err != nil {
+		fmt.Println("error", err)
+		return
+	}
+	s, err := Open(ctx, os.Getenv("C1Z_CRASH_OUT"), Options{TempDir: os.Getenv("C1Z_CRASH_TMP"), GrantIndexes: gi})
 	if err != nil {
 		fmt.Println("error", err)
 		return
@@ -83,7 +89,7 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 
 // runAndKill starts the child in mode, waits for its "ready" line and SIGKILLs it. It returns
 // the rest of the ready line.
-func runAndKill(t *testing.T, mode, out, tmp string) string {
+func runAndKill(t *testing.T, mode, out, tmp string, env ...string) string {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL test needs a Unix system")
@@ -92,6 +98,7 @@ func runAndKill(t *testing.T, mode, out, tmp string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashEnv+"="+mode, "C1Z_CRASH_OUT="+out, "C1Z_CRASH_TMP="+tmp)
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -139,11 +146,17 @@ func TestCrashDuringWrites(t *testing.T) {
 }
 
 // TestCrashDuringSave: a process killed while writing <path>.tmp leaves the previous output
-// untouched (or absent when there was none); the next Open cleans up and can still save.
+// untouched (or absent when there was none); the next Open cleans up and can still save. With
+// the grant indexes left out, the kill comes after Save dropped them: the next Open builds them
+// again and the saved file is complete.
 func TestCrashDuringSave(t *testing.T) {
 	t.Parallel()
-	for _, existing := range []bool{false, true} {
-		t.Run(fmt.Sprintf("existing=%v", existing), func(t *testing.T) {
+	for _, tc := range []struct {
+		existing bool
+		indexes  string
+	}{{false, "auto"}, {true, "auto"}, {false, "omit"}} {
+		existing := tc.existing
+		t.Run(fmt.Sprintf("existing=%v,indexes=%s", existing, tc.indexes), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			out, tmp := filepath.Join(dir, "out.c1z"), filepath.Join(dir, "tmp")
@@ -156,7 +169,7 @@ func TestCrashDuringSave(t *testing.T) {
 				before, err = os.ReadFile(out)
 				require.NoError(t, err)
 			}
-			runAndKill(t, "save", out, tmp)
+			runAndKill(t, "save", out, tmp, "C1Z_CRASH_GRANT_INDEXES="+tc.indexes)
 			_, err := os.Stat(out + ".tmp")
 			require.NoError(t, err, "the partial output is where the child left it")
 			if existing {
@@ -168,11 +181,23 @@ func TestCrashDuringSave(t *testing.T) {
 				require.ErrorIs(t, err, os.ErrNotExist, "no file appears at the output path")
 			}
 
+			if tc.indexes == "omit" {
+				abs, err := filepath.Abs(out)
+				require.NoError(t, err)
+				wd, _ := workDirFor(tmp, abs)
+				db, err := sql.Open("sqlite", filepath.Join(wd, dbFileName)+"?mode=ro")
+				require.NoError(t, err)
+				missing, err := missingIndexes(t.Context(), db, grantLookupIndexes)
+				require.NoError(t, db.Close())
+				require.NoError(t, err)
+				require.Len(t, missing, 5, "the child was killed after dropping them")
+			}
 			s, err := Open(t.Context(), out, Options{TempDir: tmp})
 			require.NoError(t, err)
 			_, err = os.Stat(out + ".tmp")
 			require.ErrorIs(t, err, os.ErrNotExist, "Open removes the partial output")
 			require.NoError(t, s.Save(t.Context()), "the resumed working dir saves")
+			require.Equal(t, allIndexNames(), indexNames(t, out), "a small file saved by default has every index")
 			r, err := OpenReader(t.Context(), out, ReaderOptions{TempDir: t.TempDir()})
 			require.NoError(t, err)
 			defer r.Close()
