@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -265,4 +266,30 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestOmittedIndexesAfterReaderBootstrap: the schema bootstrap of the SDK readers (every CREATE
+// INDEX of the reference file, IF NOT EXISTS) turns a file saved without the grant indexes
+// into exactly the reference schema, and the unique index builds (no duplicate grant ids).
+func TestOmittedIndexesAfterReaderBootstrap(t *testing.T) {
+	t.Parallel()
+	path, _ := writeSite(t, Options{GrantIndexes: GrantIndexesOmit}, expandTuning{dropIndexes: true})
+	db := openRaw(t, path)
+	want := referenceSchema(t)
+	for _, s := range want {
+		if idx, ok := strings.CutPrefix(s, "CREATE UNIQUE INDEX "); ok {
+			s = "CREATE UNIQUE INDEX IF NOT EXISTS " + idx
+		} else if idx, ok := strings.CutPrefix(s, "CREATE INDEX "); ok {
+			s = "CREATE INDEX IF NOT EXISTS " + idx
+		} else {
+			continue
+		}
+		_, err := db.Exec(s)
+		require.NoError(t, err, s)
+	}
+	require.Len(t, want, 7+16)
+	require.ElementsMatch(t, want, schemaSQL(t, db))
+	var check string
+	require.NoError(t, db.QueryRow("PRAGMA integrity_check").Scan(&check))
+	require.Equal(t, "ok", check)
 }

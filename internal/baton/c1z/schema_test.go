@@ -187,6 +187,14 @@ func normalizeSQL(s string) string {
 // `sqlite3 .schema` of a file the upstream SDK wrote, whitespace and comments aside.
 func TestSchemaMatchesReferenceFile(t *testing.T) {
 	t.Parallel()
+	want := referenceSchema(t)
+	require.Len(t, want, 7+16)
+	require.ElementsMatch(t, want, schemaSQL(t, savedEmptyFile(t)))
+}
+
+// referenceSchema returns the normalized CREATE statements of the reference file.
+func referenceSchema(t *testing.T) []string {
+	t.Helper()
 	ref := string(fixture.Read(t, "reference-small.schema.sql"))
 	var want []string
 	for _, stmt := range strings.Split(sqlComment.ReplaceAllString(ref, ""), ";") {
@@ -194,7 +202,12 @@ func TestSchemaMatchesReferenceFile(t *testing.T) {
 			want = append(want, s)
 		}
 	}
-	db := savedEmptyFile(t)
+	return want
+}
+
+// schemaSQL returns the normalized CREATE statements of db.
+func schemaSQL(t *testing.T, db *sql.DB) []string {
+	t.Helper()
 	rows, err := db.Query("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")
 	require.NoError(t, err)
 	defer rows.Close()
@@ -204,6 +217,6 @@ func TestSchemaMatchesReferenceFile(t *testing.T) {
 		require.NoError(t, rows.Scan(&s))
 		got = append(got, normalizeSQL(s))
 	}
-	require.Len(t, want, 7+16)
-	require.ElementsMatch(t, want, got)
+	require.NoError(t, rows.Err())
+	return got
 }
