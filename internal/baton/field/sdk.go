@@ -143,7 +143,7 @@ func syncFields() []Field {
 		StringField(C1ZTempDirName, WithHidden(),
 			WithDescription("The directory for temporary sync files (default $BATON_TMPDIR, else the system temp dir)")),
 		StringField(C1ZGrantIndexesName, WithDefault("auto"),
-			WithDescription("Whether saved c1z files carry the grant indexes: auto (left out of files with a million grants or more, where they are half the size; readers rebuild them when they open the file), keep or omit")),
+			WithDescription("Whether saved c1z files carry the grant indexes: auto (left out of files holding a million grants or more, where they make up half the file; readers build them when they open it), keep or omit")),
 		BoolField("keep-previous-sync-c1z", WithSupport(Ignored),
 			WithDescription("Keep the last uploaded c1z (no effect: this connector does not declare the capability)")),
 		StringField("auth-method", WithSupport(Ignored),
