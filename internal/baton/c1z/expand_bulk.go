@@ -93,23 +93,23 @@ func (s *Store) grantRows(ctx context.Context) (int64, error) {
 }
 
 func (b *bulkMode) drop(ctx context.Context) error {
-	for _, ix := range indexes {
-		for _, name := range bulkDroppedIndexes {
-			if ix.name == name {
-				b.dropped = append(b.dropped, ix)
-			}
-		}
-	}
-	if err := b.s.begin(ctx); err != nil {
+	b.dropped = indexesWhere(func(ix index) bool { return slices.Contains(bulkDroppedIndexes, ix.name) })
+	return b.s.dropIndexes(ctx, b.dropped)
+}
+
+// dropIndexes drops those of ixs that exist, in one transaction (wmu held, no transaction
+// open).
+func (s *Store) dropIndexes(ctx context.Context, ixs []index) error {
+	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	for _, ix := range b.dropped {
-		if _, err := b.s.wconn.ExecContext(ctx, "DROP INDEX IF EXISTS "+ix.name); err != nil {
-			b.s.rollback(ctx)
+	for _, ix := range ixs {
+		if _, err := s.wconn.ExecContext(ctx, "DROP INDEX IF EXISTS "+ix.name); err != nil {
+			s.rollback(ctx)
 			return fmt.Errorf("drop index %s: %w", ix.name, err)
 		}
 	}
-	return b.s.commit(ctx)
+	return s.commit(ctx)
 }
 
 // end rebuilds the dropped indexes and restores WAL mode, also when ctx is done (the Store must

@@ -107,19 +107,7 @@ func (s *Store) unbuiltGrantIndexes(ctx context.Context) int {
 // dropGrantIndexes drops grantLookupIndexes (those that exist) in one transaction. Their pages
 // join the free list, which the saved file carries as zeros (see freePages).
 func (s *Store) dropGrantIndexes(ctx context.Context) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	for _, ix := range indexes {
-		if !grantLookupIndexes[ix.name] {
-			continue
-		}
-		if _, err := s.wconn.ExecContext(ctx, "DROP INDEX IF EXISTS "+ix.name); err != nil {
-			s.rollback(ctx)
-			return fmt.Errorf("drop index %s: %w", ix.name, err)
-		}
-	}
-	if err := s.commit(ctx); err != nil {
+	if err := s.dropIndexes(ctx, indexesWhere(func(ix index) bool { return grantLookupIndexes[ix.name] })); err != nil {
 		return err
 	}
 	logging.From(ctx).Info("the grant indexes are left out of the saved file; readers rebuild them when they open it",

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -200,19 +201,11 @@ func (r *Reader) Stats(ctx context.Context) (Stats, error) {
 func (r *Reader) needIndexes(ctx context.Context, names ...string) error {
 	r.idxMu.Lock()
 	defer r.idxMu.Unlock()
-	for _, name := range names {
-		if !r.unbuilt[name] {
-			continue
+	for _, ix := range indexesWhere(func(ix index) bool { return r.unbuilt[ix.name] && slices.Contains(names, ix.name) }) {
+		if _, err := r.db.ExecContext(ctx, ix.createSQL()); err != nil {
+			return diskError(err, "%s: build index %s", r.path, ix.name)
 		}
-		for _, ix := range indexes {
-			if ix.name != name {
-				continue
-			}
-			if _, err := r.db.ExecContext(ctx, ix.createSQL()); err != nil {
-				return diskError(err, "%s: build index %s", r.path, name)
-			}
-		}
-		delete(r.unbuilt, name)
+		delete(r.unbuilt, ix.name)
 	}
 	return nil
 }

@@ -154,6 +154,17 @@ type execer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// indexesWhere returns the indexes of the schema for which keep is true, in schema order.
+func indexesWhere(keep func(index) bool) []index {
+	var out []index
+	for _, ix := range indexes {
+		if keep(ix) {
+			out = append(out, ix)
+		}
+	}
+	return out
+}
+
 // ensureSchema creates every missing table and index and adds every missing column, the way
 // baton readers bootstrap a file they open: older files gain the newer columns with their
 // defaults, and nothing that exists is changed.
